@@ -1,0 +1,1 @@
+"""HTTP routes beside the Reflex event socket (cookies need real HTTP responses)."""

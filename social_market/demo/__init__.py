@@ -1,0 +1,1 @@
+"""Demo data: a deterministic community for first start, tests and benchmarks."""

@@ -1,0 +1,38 @@
+"""python -m social_market.demo [--users N] [--seed S] [--if-empty] [--no-avatars]"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlmodel import select
+
+from social_market.db import get_engine, session_scope
+from social_market.demo.generator import DEMO_PASSWORD, NAMED, generate
+from social_market.migrations import check_schema
+from social_market.models import User
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Fill the database with a demo community.")
+    parser.add_argument("--users", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--if-empty", action="store_true", help="do nothing if there are users")
+    parser.add_argument("--no-avatars", action="store_true")
+    args = parser.parse_args(argv)
+    check_schema(get_engine())
+    with session_scope() as session:
+        if args.if_empty and session.exec(select(User.id).limit(1)).first() is not None:
+            print("Demo data: the database already has people; leaving it as it is.")
+            return 0
+        summary = generate(
+            session, users=args.users, seed=args.seed, with_avatars=not args.no_avatars
+        )
+    print(f"Demo data: {len(summary.user_ids)} people ({len(summary.maker_ids)} makers).")
+    for handle, email, *_ in NAMED:
+        print(f"  sign in as {email} / {DEMO_PASSWORD}   (profile /u/{handle})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Apply and check Alembic migrations from code (CLI, app start-up, tests)."""
+
+from __future__ import annotations
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+from alembic import command
+from social_market.settings import PROJECT_ROOT
+
+
+class SchemaBehind(RuntimeError):
+    """The database has not had every migration applied."""
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    cfg.attributes["configure_logger"] = False
+    if database_url:
+        cfg.attributes["database_url"] = database_url
+    return cfg
+
+
+def upgrade(database_url: str | None = None) -> None:
+    command.upgrade(alembic_config(database_url), "head")
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise SchemaBehind with instructions when migrations are pending."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaBehind(
+            f"The database schema is at revision {current or 'none'}, but this code needs "
+            f"{head}. Apply the migrations first:  .venv/bin/alembic upgrade head  "
+            "(or run scripts/run-demo.sh, which does it for you)."
+        )

@@ -1,0 +1,50 @@
+"""People: accounts and their public profiles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlmodel import Field, SQLModel
+
+from social_market.models.base import utcnow
+
+
+class User(SQLModel, table=True):
+    """An account. Secret columns (email, password hash) never leave the server."""
+
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Lower-cased address; NULL once the account is deleted.
+    email: str | None = Field(default=None, max_length=254, unique=True)
+    # As the person typed it, for display; uniqueness is on handle_key.
+    handle: str = Field(max_length=30)
+    # Lower-cased handle: makes handles unique regardless of case.
+    handle_key: str = Field(max_length=30, unique=True)
+    display_name: str = Field(default="", max_length=60)
+    bio: str = Field(default="", max_length=500)
+    location: str = Field(default="", max_length=80)
+    website: str = Field(default="", max_length=200)
+    # Random base name of the stored avatar files, never the uploaded file name.
+    avatar_key: str | None = Field(default=None, max_length=64)
+    password_hash: str | None = Field(default=None, max_length=255)
+    email_verified_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+
+
+class ProfilePublic(BaseModel):
+    """What anyone may see of a person: safe to put in client-visible state."""
+
+    id: int
+    handle: str
+    display_name: str
+    bio: str
+    location: str
+    website: str
+    avatar_url: str
+    avatar_url_large: str
+    member_since: str
+    initials: str

@@ -1,0 +1,257 @@
+"""Home page, public profiles, people search, and the 404 page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from social_market import urls
+from social_market.components.avatar import avatar
+from social_market.components.layout import page
+from social_market.models import ProfilePublic
+from social_market.state.auth import AuthState
+from social_market.state.people import HomeState, PeopleSearchState, ProfileState
+
+
+def person_card(p: rx.Var[ProfilePublic]) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.hstack(
+                avatar(p.avatar_url, p.initials, size="5"),
+                rx.vstack(
+                    rx.text(p.display_name, weight="bold", trim="both"),
+                    rx.text("@", p.handle, size="2", color=rx.color("gray", 11)),
+                    rx.cond(
+                        p.location != "",
+                        rx.hstack(
+                            rx.icon("map_pin", size=12),
+                            rx.text(p.location, size="1"),
+                            spacing="1",
+                            align="center",
+                            color=rx.color("gray", 11),
+                        ),
+                    ),
+                    spacing="1",
+                    align="start",
+                    min_width="0",
+                ),
+                spacing="3",
+                align="center",
+            ),
+            rx.cond(
+                p.bio != "",
+                rx.text(p.bio, size="2", margin_top="0.5rem", class_name="sm-clamp-2"),
+            ),
+            height="100%",
+        ),
+        href="/u/" + p.handle,
+        underline="none",
+        color="inherit",
+        class_name="sm-person-card",
+    )
+
+
+def people_grid(items: rx.Var[list[ProfilePublic]]) -> rx.Component:
+    return rx.grid(
+        rx.foreach(items, person_card),
+        columns={"initial": "1", "sm": "2", "md": "3"},
+        gap="4",
+        width="100%",
+    )
+
+
+def home_page() -> rx.Component:
+    return page(
+        rx.vstack(
+            rx.box(
+                rx.vstack(
+                    rx.heading(
+                        "Handmade, and the people behind it",
+                        size={"initial": "7", "md": "9"},
+                        as_="h1",
+                    ),
+                    rx.text(
+                        "Follow makers, talk with them, see what your friends loved, and help "
+                        "decide what gets made next.",
+                        size={"initial": "3", "md": "5"},
+                        color=rx.color("gray", 11),
+                        max_width="640px",
+                    ),
+                    rx.cond(
+                        AuthState.signed_in,
+                        rx.hstack(
+                            rx.link(rx.button("Edit your profile", size="3"), href=urls.SETTINGS),
+                            rx.link(
+                                rx.button("Find people", size="3", variant="soft"),
+                                href=urls.PEOPLE,
+                            ),
+                            spacing="3",
+                            wrap="wrap",
+                        ),
+                        rx.hstack(
+                            rx.link(rx.button("Join Social Market", size="3"), href=urls.SIGN_UP),
+                            rx.link(
+                                rx.button("Sign in", size="3", variant="soft"), href=urls.SIGN_IN
+                            ),
+                            spacing="3",
+                            wrap="wrap",
+                        ),
+                    ),
+                    spacing="4",
+                    align="start",
+                ),
+                padding={"initial": "1.5rem", "md": "3rem"},
+                border_radius="16px",
+                background=rx.color("accent", 3),
+                width="100%",
+            ),
+            rx.hstack(
+                rx.heading("New in the community", size="6", as_="h2"),
+                rx.spacer(),
+                rx.text(
+                    rx.text.strong(HomeState.member_count, id="member-count"),
+                    " members",
+                    color=rx.color("gray", 11),
+                ),
+                width="100%",
+                align="baseline",
+                wrap="wrap",
+            ),
+            people_grid(HomeState.newest),
+            spacing="6",
+            width="100%",
+        )
+    )
+
+
+def profile_page() -> rx.Component:
+    s = ProfileState
+    p = s.profile
+    return page(
+        rx.cond(
+            s.found & (p != None),  # noqa: E711 - Var comparison builds JS
+            rx.vstack(
+                rx.flex(
+                    avatar(p.avatar_url_large, p.initials, size="9"),
+                    rx.vstack(
+                        rx.heading(p.display_name, size="8", as_="h1", id="profile-name"),
+                        rx.text("@", p.handle, color=rx.color("gray", 11)),
+                        rx.hstack(
+                            rx.cond(
+                                p.location != "",
+                                rx.hstack(
+                                    rx.icon("map_pin", size=14),
+                                    rx.text(p.location, size="2"),
+                                    spacing="1",
+                                    align="center",
+                                ),
+                            ),
+                            rx.hstack(
+                                rx.icon("calendar", size=14),
+                                rx.text("Member since ", p.member_since, size="2"),
+                                spacing="1",
+                                align="center",
+                            ),
+                            rx.cond(
+                                p.website != "",
+                                rx.link(
+                                    rx.hstack(
+                                        rx.icon("link", size=14),
+                                        rx.text(p.website, size="2"),
+                                        spacing="1",
+                                        align="center",
+                                    ),
+                                    href=p.website,
+                                    is_external=True,
+                                    rel="nofollow ugc noopener noreferrer",
+                                ),
+                            ),
+                            spacing="4",
+                            wrap="wrap",
+                            color=rx.color("gray", 11),
+                        ),
+                        rx.cond(
+                            s.is_me,
+                            rx.link(
+                                rx.button("Edit profile", variant="soft", size="2"),
+                                href=urls.SETTINGS,
+                            ),
+                        ),
+                        spacing="2",
+                        align="start",
+                    ),
+                    gap="6",
+                    align="center",
+                    direction={"initial": "column", "sm": "row"},
+                ),
+                rx.cond(
+                    p.bio != "",
+                    rx.card(
+                        rx.heading("About", size="4", as_="h2"),
+                        rx.text(p.bio, white_space="pre-wrap", margin_top="0.5rem", id="profile-bio"),
+                        width="100%",
+                    ),
+                ),
+                spacing="6",
+                width="100%",
+            ),
+            rx.cond(s.auth_checked, not_found_content(), rx.spinner()),
+        ),
+        width="900px",
+    )
+
+
+def people_page() -> rx.Component:
+    s = PeopleSearchState
+    return page(
+        rx.vstack(
+            rx.heading("People", size="7", as_="h1"),
+            rx.form(
+                rx.hstack(
+                    rx.input(
+                        name="q",
+                        default_value=s.query,
+                        key=s.query,
+                        placeholder="Name or @handle",
+                        aria_label="Search people",
+                        size="3",
+                        flex="1",
+                    ),
+                    rx.button("Search", type="submit", size="3"),
+                    width="100%",
+                ),
+                on_submit=s.submit,
+                width="100%",
+                max_width="560px",
+            ),
+            rx.cond(
+                s.searched & (s.results.length() == 0),
+                rx.text("Nobody found for “", s.query, "”.", color=rx.color("gray", 11)),
+            ),
+            people_grid(s.results),
+            spacing="5",
+            width="100%",
+        )
+    )
+
+
+def not_found_content() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.heading("Page not found", size="8", as_="h1"),
+            rx.text(
+                "We couldn't find what you were looking for. It may have moved, or the "
+                "person may have left Social Market.",
+                color=rx.color("gray", 11),
+                text_align="center",
+            ),
+            rx.link(rx.button("Go to the home page"), href=urls.HOME),
+            spacing="4",
+            align="center",
+            padding_y="4rem",
+        ),
+        width="100%",
+    )
+
+
+def not_found_page() -> rx.Component:
+    return page(not_found_content())

@@ -1,0 +1,264 @@
+"""Account settings: profile and photo; password, sessions and account deletion."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from social_market import urls
+from social_market.components.avatar import avatar
+from social_market.components.fields import field, form_error, form_notice
+from social_market.components.layout import page
+from social_market.state.settings import ProfileSettingsState, SecurityState
+
+
+def _tabs(active: str) -> rx.Component:
+    def tab(label: str, href: str, key: str):
+        return rx.link(
+            rx.button(label, variant="solid" if key == active else "soft", size="2"),
+            href=href,
+            aria_current="page" if key == active else None,
+        )
+
+    return rx.hstack(
+        tab("Profile", urls.SETTINGS, "profile"),
+        tab("Password & security", urls.SETTINGS_SECURITY, "security"),
+        spacing="2",
+        wrap="wrap",
+    )
+
+
+def profile_settings_page() -> rx.Component:
+    s = ProfileSettingsState
+    return page(
+        rx.vstack(
+            rx.heading("Settings", size="7", as_="h1"),
+            _tabs("profile"),
+            rx.cond(
+                s.welcome,
+                rx.callout(
+                    "Welcome! Your email is confirmed. Add a photo and a few words about "
+                    "yourself so people know who you are.",
+                    icon="party_popper",
+                    color_scheme="grass",
+                ),
+            ),
+            rx.card(
+                rx.flex(
+                    avatar(s.avatar, s.me_initials, size="8"),
+                    rx.vstack(
+                        rx.heading("Profile photo", size="4", as_="h2"),
+                        rx.text(
+                            "JPEG, PNG, WebP or GIF, up to 5 MB.",
+                            size="2",
+                            color=rx.color("gray", 11),
+                        ),
+                        rx.upload.root(
+                            rx.button(
+                                rx.icon("upload", size=16),
+                                "Choose a photo",
+                                variant="soft",
+                                type="button",
+                            ),
+                            id="avatar-upload",
+                            max_files=1,
+                            multiple=False,
+                            accept={
+                                "image/png": [".png"],
+                                "image/jpeg": [".jpg", ".jpeg"],
+                                "image/webp": [".webp"],
+                                "image/gif": [".gif"],
+                            },
+                            on_drop=s.upload_avatar(rx.upload_files(upload_id="avatar-upload")),
+                            no_drag=False,
+                            border="none",
+                            padding="0",
+                        ),
+                        rx.cond(
+                            s.avatar_error != "",
+                            rx.text(s.avatar_error, color=rx.color("red", 11), role="alert"),
+                        ),
+                        rx.cond(
+                            s.avatar != "",
+                            rx.button(
+                                "Remove photo",
+                                variant="ghost",
+                                color_scheme="red",
+                                size="1",
+                                on_click=s.remove_avatar,
+                            ),
+                        ),
+                        spacing="2",
+                        align="start",
+                    ),
+                    gap="5",
+                    align="center",
+                    direction={"initial": "column", "sm": "row"},
+                ),
+                width="100%",
+            ),
+            rx.card(
+                rx.form(
+                    rx.vstack(
+                        rx.heading("About you", size="4", as_="h2"),
+                        form_error(s.error),
+                        form_notice(s.notice),
+                        field(
+                            "Display name",
+                            "display_name",
+                            s.field_errors,
+                            default_value=s.display_name,
+                            key=s.display_name,
+                        ),
+                        field(
+                            "Bio",
+                            "bio",
+                            s.field_errors,
+                            multiline=True,
+                            hint="Up to 500 characters.",
+                            default_value=s.bio,
+                            key=s.bio,
+                        ),
+                        field(
+                            "Location",
+                            "location",
+                            s.field_errors,
+                            default_value=s.location,
+                            key=s.location,
+                        ),
+                        field(
+                            "Website",
+                            "website",
+                            s.field_errors,
+                            placeholder="https://",
+                            default_value=s.website,
+                            key=s.website,
+                        ),
+                        rx.hstack(
+                            rx.button("Save profile", type="submit", size="3"),
+                            rx.link(
+                                "View my profile",
+                                href="/u/" + s.handle,
+                                size="2",
+                            ),
+                            align="center",
+                            spacing="4",
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=s.save,
+                    width="100%",
+                ),
+                width="100%",
+            ),
+            spacing="5",
+            width="100%",
+        ),
+        width="760px",
+    )
+
+
+def security_settings_page() -> rx.Component:
+    s = SecurityState
+    return page(
+        rx.vstack(
+            rx.heading("Settings", size="7", as_="h1"),
+            _tabs("security"),
+            rx.card(
+                rx.form(
+                    rx.vstack(
+                        rx.heading("Change password", size="4", as_="h2"),
+                        form_error(s.error),
+                        form_notice(s.notice),
+                        field(
+                            "Current password",
+                            "current_password",
+                            s.field_errors,
+                            type="password",
+                            autocomplete="current-password",
+                        ),
+                        field(
+                            "New password",
+                            "new_password",
+                            s.field_errors,
+                            type="password",
+                            autocomplete="new-password",
+                            hint="At least 8 characters.",
+                        ),
+                        field(
+                            "New password again",
+                            "new_password_again",
+                            s.field_errors,
+                            type="password",
+                            autocomplete="new-password",
+                        ),
+                        rx.button("Change password", type="submit"),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=s.change_password,
+                    reset_on_submit=False,
+                    width="100%",
+                ),
+                width="100%",
+            ),
+            rx.card(
+                rx.vstack(
+                    rx.heading("Where you're signed in", size="4", as_="h2"),
+                    rx.text(
+                        "You are signed in on ",
+                        rx.text.strong(s.session_count),
+                        rx.cond(s.session_count == 1, " device.", " devices."),
+                    ),
+                    rx.button(
+                        "Sign out of all devices",
+                        variant="soft",
+                        color_scheme="orange",
+                        on_click=s.sign_out_everywhere,
+                    ),
+                    spacing="3",
+                    align="start",
+                ),
+                width="100%",
+            ),
+            rx.card(
+                rx.form(
+                    rx.vstack(
+                        rx.heading("Delete account", size="4", as_="h2", color=rx.color("red", 11)),
+                        rx.text(
+                            "This erases your email, password, profile and photo. Things others "
+                            "keep (orders, conversations) will show 'Deleted user'. "
+                            "This cannot be undone.",
+                            size="2",
+                        ),
+                        rx.cond(
+                            s.delete_error != "",
+                            rx.callout(s.delete_error, color_scheme="red", role="alert"),
+                        ),
+                        rx.el.label(
+                            "Your password", html_for="delete-password", class_name="sm-label"
+                        ),
+                        rx.input(
+                            id="delete-password", name="password", type="password", width="100%"
+                        ),
+                        rx.el.label(
+                            "Type DELETE to confirm",
+                            html_for="delete-confirm",
+                            class_name="sm-label",
+                        ),
+                        rx.input(id="delete-confirm", name="confirm", width="100%"),
+                        rx.button("Delete my account", type="submit", color_scheme="red"),
+                        spacing="2",
+                        width="100%",
+                        align="start",
+                    ),
+                    on_submit=s.delete_account,
+                    width="100%",
+                ),
+                width="100%",
+            ),
+            spacing="5",
+            width="100%",
+        ),
+        width="760px",
+    )

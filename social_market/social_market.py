@@ -1,0 +1,105 @@
+"""The Reflex app: theme, pages and the HTTP routes beside them. Wiring only."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import asynccontextmanager
+
+import reflex as rx
+from fastapi import FastAPI
+
+from social_market import urls
+from social_market.api import auth_routes
+from social_market.api.middleware import SecurityMiddleware
+from social_market.db import get_engine
+from social_market.migrations import SchemaBehind, check_schema
+from social_market.pages import auth_pages, people_pages, settings_pages
+from social_market.state.account import ConfirmState
+from social_market.state.auth import AuthState
+from social_market.state.people import HomeState, PeopleSearchState, ProfileState
+from social_market.state.settings import ProfileSettingsState, SecurityState
+
+log = logging.getLogger("social_market")
+
+api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+api.include_router(auth_routes.router)
+
+
+@api.get("/api/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@asynccontextmanager
+async def require_current_schema():
+    """Refuse to serve on a database whose migrations are behind the code."""
+    try:
+        check_schema(get_engine())
+    except SchemaBehind as exc:
+        log.critical("%s", exc)
+        print(f"\nSocial Market cannot start: {exc}\n", file=sys.stderr)
+        raise
+    yield
+
+
+app = rx.App(
+    stylesheets=["/styles.css"],
+    api_transformer=[api, SecurityMiddleware],
+    head_components=[
+        rx.el.meta(name="description", content="Social Market: handmade goods and their makers."),
+    ],
+)
+app.register_lifespan_task(require_current_schema)
+
+load = AuthState.load_session
+app.add_page(people_pages.home_page, route=urls.HOME, title="Social Market", on_load=HomeState.load)
+app.add_page(
+    auth_pages.signin_page, route=urls.SIGN_IN, title="Sign in · Social Market", on_load=load
+)
+app.add_page(auth_pages.signup_page, route=urls.SIGN_UP, title="Join · Social Market", on_load=load)
+app.add_page(
+    auth_pages.reset_request_page,
+    route=urls.RESET,
+    title="Reset password · Social Market",
+    on_load=load,
+)
+app.add_page(
+    auth_pages.reset_page,
+    route=urls.RESET_WITH_TOKEN,
+    title="Choose a new password · Social Market",
+    on_load=load,
+)
+app.add_page(
+    auth_pages.confirm_page,
+    route=urls.CONFIRM,
+    title="Confirm email · Social Market",
+    on_load=ConfirmState.confirm,
+)
+app.add_page(
+    settings_pages.profile_settings_page,
+    route=urls.SETTINGS,
+    title="Settings · Social Market",
+    on_load=ProfileSettingsState.load,
+)
+app.add_page(
+    settings_pages.security_settings_page,
+    route=urls.SETTINGS_SECURITY,
+    title="Password & security · Social Market",
+    on_load=SecurityState.load,
+)
+app.add_page(
+    people_pages.profile_page,
+    route=urls.PROFILE,
+    title="Profile · Social Market",
+    on_load=ProfileState.load,
+)
+app.add_page(
+    people_pages.people_page,
+    route=urls.PEOPLE,
+    title="People · Social Market",
+    on_load=PeopleSearchState.load,
+)
+app.add_page(
+    people_pages.not_found_page, route="404", title="Not found · Social Market", on_load=load
+)

@@ -1,0 +1,113 @@
+"""Who is signed in, read from the HttpOnly session cookie and checked against the database.
+
+Every handler that acts for a person calls ``self._user_id_or_none()`` (or
+``_require_user_id``): the session is re-validated on each call, so "sign out
+everywhere" and account deletion take effect at once in every open tab.
+"""
+
+from __future__ import annotations
+
+import json
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import unquote, urlencode
+
+import reflex as rx
+
+from social_market.api.auth_routes import SESSION_COOKIE
+from social_market.db import session_scope
+from social_market.models import User
+from social_market.services import accounts, profiles
+from social_market.urls import safe_next
+
+
+def navigate_to_backend(path: str, **params: str) -> rx.event.EventSpec:
+    """A full page load of a backend route (cookies can only be set by HTTP responses)."""
+    base = rx.config.get_config().api_url.rstrip("/")
+    url = f"{base}{path}?{urlencode(params)}" if params else f"{base}{path}"
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+
+
+class AuthState(rx.State):
+    """The signed-in person as the page shows them; the id itself stays on the server."""
+
+    _user_id: int | None = None
+    signed_in: bool = False
+    me_handle: str = ""
+    me_name: str = ""
+    me_avatar: str = ""
+    me_initials: str = ""
+    auth_checked: bool = False
+
+    # ------------------------------------------------------------------ helpers
+
+    def _session_token(self) -> str | None:
+        raw = self.router.headers.cookie or ""
+        jar = SimpleCookie()
+        try:
+            jar.load(raw)
+        except CookieError:
+            return None
+        morsel = jar.get(SESSION_COOKIE)
+        return morsel.value if morsel else None
+
+    def _client(self) -> accounts.ClientInfo:
+        return accounts.ClientInfo(
+            ip=self.router.session.client_ip or "",
+            user_agent=self.router.headers.user_agent or "",
+        )
+
+    def _set_me(self, user: User | None) -> None:
+        if user is None:
+            self._user_id = None
+            self.signed_in = False
+            self.me_handle = self.me_name = self.me_avatar = self.me_initials = ""
+        else:
+            self._user_id = user.id
+            self.signed_in = True
+            self.me_handle = user.handle
+            self.me_name = user.display_name or user.handle
+            self.me_avatar = profiles.avatar_url(user.avatar_key, 96)
+            self.me_initials = profiles.initials(self.me_name)
+        self.auth_checked = True
+
+    def _user_id_or_none(self) -> int | None:
+        """Re-check the cookie's session in the database and return the user id."""
+        token = self._session_token()
+        if not token:
+            self._set_me(None)
+            return None
+        with session_scope() as session:
+            user = accounts.user_for_session(session=session, token=token)
+            self._set_me(user)
+        return self._user_id
+
+    def _path_tail(self) -> str:
+        """The last segment of the current path (the [token] / [handle] of dynamic routes)."""
+        path = str(self.router.url.path or "").rstrip("/")
+        return unquote(path.rsplit("/", 1)[-1]) if "/" in path else ""
+
+    def _sign_in_redirect(self) -> rx.event.EventSpec:
+        here = safe_next(self.router.url.path or "/")
+        return rx.redirect(f"/signin?{urlencode({'next': here})}")
+
+    def _start_session(self, user: User, next_path: str = "/") -> rx.event.EventSpec:
+        """Issue a login ticket and send the browser to the cookie route."""
+        with session_scope() as session:
+            ticket = accounts.issue_login_ticket(session=session, user=user)
+        return navigate_to_backend("/api/auth/session", ticket=ticket, next=safe_next(next_path))
+
+    # ------------------------------------------------------------------ events
+
+    @rx.event
+    def load_session(self):
+        """on_load of every page: refresh who is signed in."""
+        self._user_id_or_none()
+
+    @rx.event
+    def sign_out(self):
+        token = self._session_token()
+        if token:
+            with session_scope() as session:
+                accounts.revoke_session(session=session, token=token)
+        self._set_me(None)
+        return navigate_to_backend("/api/auth/clear", next="/")

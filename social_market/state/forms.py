@@ -1,0 +1,33 @@
+"""Shared plumbing for form states: field errors, a general message, input checks."""
+
+from __future__ import annotations
+
+from social_market.services.errors import DomainError
+from social_market.state.auth import AuthState
+
+
+class FormState(AuthState):
+    """Base for states behind a form. Subclasses call ``_fail`` with a DomainError."""
+
+    error: str = ""
+    field_errors: dict[str, str] = {}
+    notice: str = ""
+    busy: bool = False
+
+    def _clear(self) -> None:
+        self.error = ""
+        self.field_errors = {}
+        self.notice = ""
+
+    def _fail(self, exc: DomainError) -> None:
+        if exc.field:
+            self.field_errors = {exc.field: exc.message}
+            self.error = ""
+        else:
+            self.field_errors = {}
+            self.error = exc.message
+
+    @staticmethod
+    def _form(form_data: object) -> dict[str, object]:
+        """The submitted form as a dict; anything else (a forged call) counts as empty."""
+        return form_data if isinstance(form_data, dict) else {}

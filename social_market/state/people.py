@@ -1,0 +1,61 @@
+"""Public pages about people: the home page's community, profiles, people search."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import reflex as rx
+
+from social_market.db import session_scope
+from social_market.i18n.format import format_number
+from social_market.models import ProfilePublic
+from social_market.services import profiles
+from social_market.state.auth import AuthState
+
+
+class HomeState(AuthState):
+    newest: list[ProfilePublic] = []
+    member_count: str = ""
+
+    @rx.event
+    def load(self):
+        self._user_id_or_none()
+        with session_scope() as session:
+            self.newest = profiles.newest_profiles(session=session, limit=12)
+            self.member_count = format_number(profiles.count_members(session=session))
+
+
+class ProfileState(AuthState):
+    found: bool = True
+    profile: ProfilePublic | None = None
+    is_me: bool = False
+
+    @rx.event
+    def load(self):
+        me = self._user_id_or_none()
+        handle = self._path_tail()
+        with session_scope() as session:
+            self.profile = profiles.get_profile(session=session, handle=handle)
+        self.found = self.profile is not None
+        self.is_me = bool(self.profile and me == self.profile.id)
+
+
+class PeopleSearchState(AuthState):
+    query: str = ""
+    results: list[ProfilePublic] = []
+    searched: bool = False
+
+    @rx.event
+    def load(self):
+        self._user_id_or_none()
+        q = self.router.url.query_parameters.get("q", "")
+        self.query = q[:60] if isinstance(q, str) else ""
+        with session_scope() as session:
+            self.results = profiles.search_people(session=session, query=self.query)
+        self.searched = bool(self.query.strip())
+
+    @rx.event
+    def submit(self, form_data: dict):
+        q = form_data.get("q", "") if isinstance(form_data, dict) else ""
+        q = q.strip()[:60] if isinstance(q, str) else ""
+        return rx.redirect(f"/people?q={quote(q, safe='')}")

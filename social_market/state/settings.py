@@ -1,0 +1,176 @@
+"""Account settings: profile, avatar, password, sessions, deletion. All need a signed-in user."""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from social_market.db import session_scope
+from social_market.services import accounts, profiles
+from social_market.services.errors import DomainError, NotAllowed
+from social_market.state.auth import AuthState
+from social_market.state.forms import FormState
+
+log = logging.getLogger(__name__)
+MAX_UPLOAD_READ = 5 * 1024 * 1024 + 1
+
+
+class ProfileSettingsState(FormState):
+    display_name: str = ""
+    bio: str = ""
+    location: str = ""
+    website: str = ""
+    avatar: str = ""
+    handle: str = ""
+    welcome: bool = False
+    avatar_error: str = ""
+    uploading: bool = False
+
+    def _fill(self, profile) -> None:
+        self.display_name = profile.display_name
+        self.bio = profile.bio
+        self.location = profile.location
+        self.website = profile.website
+        self.avatar = profile.avatar_url_large
+        self.handle = profile.handle
+        self.me_avatar = profile.avatar_url
+        self.me_name = profile.display_name
+
+    @rx.event
+    def load(self):
+        self._clear()
+        self.avatar_error = ""
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return self._sign_in_redirect()
+        self.welcome = self.router.url.query_parameters.get("welcome") == "1"
+        with session_scope() as session:
+            user = accounts.require_user(session, user_id)
+            self._fill(profiles.to_public(user))
+
+    @rx.event
+    def save(self, form_data: dict):
+        self._clear()
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            self.error = "Your session has ended. Please sign in again."
+            return
+        data = self._form(form_data)
+        try:
+            with session_scope() as session:
+                profile = profiles.update_profile(
+                    session=session,
+                    user_id=user_id,
+                    display_name=data.get("display_name", ""),
+                    bio=data.get("bio", ""),
+                    location=data.get("location", ""),
+                    website=data.get("website", ""),
+                )
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self._fill(profile)
+        self.notice = "Your profile is saved."
+        return rx.toast.success("Profile saved")
+
+    @rx.event
+    async def upload_avatar(self, files: list[rx.UploadFile]):
+        self.avatar_error = ""
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            self.avatar_error = "Your session has ended. Please sign in again."
+            return
+        if not isinstance(files, list) or len(files) != 1:
+            self.avatar_error = "Please choose one image."
+            return
+        data = await files[0].read(MAX_UPLOAD_READ)
+        try:
+            with session_scope() as session:
+                profile = profiles.set_avatar(session=session, user_id=user_id, data=data)
+        except DomainError as exc:
+            self.avatar_error = exc.message
+            return
+        self._fill(profile)
+        return rx.toast.success("New photo saved")
+
+    @rx.event
+    def remove_avatar(self):
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return self._sign_in_redirect()
+        with session_scope() as session:
+            self._fill(profiles.remove_avatar(session=session, user_id=user_id))
+
+
+class SecurityState(FormState):
+    session_count: int = 0
+    delete_error: str = ""
+
+    @rx.event
+    def load(self):
+        self._clear()
+        self.delete_error = ""
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return self._sign_in_redirect()
+        with session_scope() as session:
+            self.session_count = accounts.active_session_count(session=session, user_id=user_id)
+
+    @rx.event
+    def change_password(self, form_data: dict):
+        self._clear()
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            self.error = "Your session has ended. Please sign in again."
+            return
+        data = self._form(form_data)
+        if data.get("new_password") != data.get("new_password_again"):
+            self.field_errors = {"new_password_again": "The two new passwords are not the same."}
+            return
+        try:
+            with session_scope() as session:
+                accounts.change_password(
+                    session=session,
+                    user_id=user_id,
+                    current_password=data.get("current_password"),
+                    new_password=data.get("new_password"),
+                    keep_token=self._session_token(),
+                )
+                self.session_count = accounts.active_session_count(session=session, user_id=user_id)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.notice = "Your password is changed. Other devices have been signed out."
+        return rx.toast.success("Password changed")
+
+    @rx.event
+    def sign_out_everywhere(self):
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return self._sign_in_redirect()
+        with session_scope() as session:
+            count = accounts.revoke_all_sessions(session=session, user_id=user_id)
+        log.info("user %s signed out of %s sessions", user_id, count)
+        return AuthState.sign_out
+
+    @rx.event
+    def delete_account(self, form_data: dict):
+        self.delete_error = ""
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return self._sign_in_redirect()
+        data = self._form(form_data)
+        if data.get("confirm") != "DELETE":
+            self.delete_error = "Type DELETE in capital letters to confirm."
+            return
+        try:
+            with session_scope() as session:
+                accounts.delete_account(
+                    session=session, user_id=user_id, password=data.get("password")
+                )
+        except (DomainError, NotAllowed) as exc:
+            self.delete_error = exc.message
+            return
+        log.info("user %s deleted their account", user_id)
+        return AuthState.sign_out
