@@ -95,7 +95,7 @@ def mailbox():
     box = Mailbox()
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+        async def handle_DATA(self, server, session, envelope):
             box.add(envelope.original_content or envelope.content)
             return "250 OK"
 

@@ -6,6 +6,7 @@ import reflex as rx
 
 from social_market import urls
 from social_market.components.avatar import avatar
+from social_market.components.buttons import link_button
 from social_market.state.auth import AuthState
 from social_market.state.people import PeopleSearchState
 
@@ -14,7 +15,7 @@ def logo() -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.icon("store", size=26, color=rx.color("accent", 11)),
-            rx.heading("Social Market", size="5", weight="bold", class_name="sm-logo-text"),
+            rx.text("Social Market", size="5", weight="bold", class_name="sm-logo-text"),
             align="center",
             spacing="2",
         ),
@@ -78,8 +79,8 @@ def header() -> rx.Component:
                 AuthState.signed_in,
                 account_menu(),
                 rx.hstack(
-                    rx.link(rx.button("Sign in", variant="soft"), href=urls.SIGN_IN),
-                    rx.link(rx.button("Join"), href=urls.SIGN_UP),
+                    link_button("Sign in", urls.SIGN_IN, variant="soft", white_space="nowrap"),
+                    link_button("Join", urls.SIGN_UP, white_space="nowrap"),
                     spacing="2",
                 ),
             ),
@@ -91,7 +92,9 @@ def header() -> rx.Component:
             padding_x="1rem",
             padding_y="0.75rem",
         ),
-        rx.box(search_box(), class_name="sm-show-mobile", padding_x="1rem", padding_bottom="0.75rem"),
+        rx.box(
+            search_box(), class_name="sm-show-mobile", padding_x="1rem", padding_bottom="0.75rem"
+        ),
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         background_color=rx.color("gray", 1),
         position="sticky",
@@ -116,8 +119,14 @@ def footer() -> rx.Component:
             rx.spacer(),
             rx.hstack(
                 rx.link("People", href=urls.PEOPLE, size="2"),
-                rx.link("Join", href=urls.SIGN_UP, size="2"),
-                rx.link("Sign in", href=urls.SIGN_IN, size="2"),
+                rx.cond(
+                    AuthState.signed_in,
+                    rx.link("Settings", href=urls.SETTINGS, size="2"),
+                    rx.fragment(
+                        rx.link("Join", href=urls.SIGN_UP, size="2"),
+                        rx.link("Sign in", href=urls.SIGN_IN, size="2"),
+                    ),
+                ),
                 spacing="4",
                 wrap="wrap",
             ),
@@ -153,6 +162,11 @@ def page(*children, width: str = "1200px") -> rx.Component:
             style={"flex": "1", "outline": "none"},
         ),
         footer(),
+        # Tests wait for this marker: the backend has answered the page's on_load.
+        rx.el.span(
+            custom_attrs={"data-sm-ready": rx.cond(AuthState.auth_checked, "true", "false")},
+            hidden=True,
+        ),
         min_height="100vh",
         display="flex",
         flex_direction="column",

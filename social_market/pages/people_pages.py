@@ -6,6 +6,7 @@ import reflex as rx
 
 from social_market import urls
 from social_market.components.avatar import avatar
+from social_market.components.buttons import link_button
 from social_market.components.layout import page
 from social_market.models import ProfilePublic
 from social_market.state.auth import AuthState
@@ -79,19 +80,14 @@ def home_page() -> rx.Component:
                     rx.cond(
                         AuthState.signed_in,
                         rx.hstack(
-                            rx.link(rx.button("Edit your profile", size="3"), href=urls.SETTINGS),
-                            rx.link(
-                                rx.button("Find people", size="3", variant="soft"),
-                                href=urls.PEOPLE,
-                            ),
+                            link_button("Edit your profile", urls.SETTINGS, size="3"),
+                            link_button("Find people", urls.PEOPLE, size="3", variant="soft"),
                             spacing="3",
                             wrap="wrap",
                         ),
                         rx.hstack(
-                            rx.link(rx.button("Join Social Market", size="3"), href=urls.SIGN_UP),
-                            rx.link(
-                                rx.button("Sign in", size="3", variant="soft"), href=urls.SIGN_IN
-                            ),
+                            link_button("Join Social Market", urls.SIGN_UP, size="3"),
+                            link_button("Sign in", urls.SIGN_IN, size="3", variant="soft"),
                             spacing="3",
                             wrap="wrap",
                         ),
@@ -171,15 +167,12 @@ def profile_page() -> rx.Component:
                         ),
                         rx.cond(
                             s.is_me,
-                            rx.link(
-                                rx.button("Edit profile", variant="soft", size="2"),
-                                href=urls.SETTINGS,
-                            ),
+                            link_button("Edit profile", urls.SETTINGS, variant="soft", size="2"),
                         ),
                         spacing="2",
                         align="start",
                     ),
-                    gap="6",
+                    gap="1.5rem",
                     align="center",
                     direction={"initial": "column", "sm": "row"},
                 ),
@@ -187,7 +180,9 @@ def profile_page() -> rx.Component:
                     p.bio != "",
                     rx.card(
                         rx.heading("About", size="4", as_="h2"),
-                        rx.text(p.bio, white_space="pre-wrap", margin_top="0.5rem", id="profile-bio"),
+                        rx.text(
+                            p.bio, white_space="pre-wrap", margin_top="0.5rem", id="profile-bio"
+                        ),
                         width="100%",
                     ),
                 ),
@@ -244,7 +239,7 @@ def not_found_content() -> rx.Component:
                 color=rx.color("gray", 11),
                 text_align="center",
             ),
-            rx.link(rx.button("Go to the home page"), href=urls.HOME),
+            link_button("Go to the home page", urls.HOME),
             spacing="4",
             align="center",
             padding_y="4rem",

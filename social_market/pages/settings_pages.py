@@ -6,6 +6,7 @@ import reflex as rx
 
 from social_market import urls
 from social_market.components.avatar import avatar
+from social_market.components.buttons import link_button
 from social_market.components.fields import field, form_error, form_notice
 from social_market.components.layout import page
 from social_market.state.settings import ProfileSettingsState, SecurityState
@@ -13,9 +14,11 @@ from social_market.state.settings import ProfileSettingsState, SecurityState
 
 def _tabs(active: str) -> rx.Component:
     def tab(label: str, href: str, key: str):
-        return rx.link(
-            rx.button(label, variant="solid" if key == active else "soft", size="2"),
-            href=href,
+        return link_button(
+            label,
+            href,
+            variant="solid" if key == active else "soft",
+            size="2",
             aria_current="page" if key == active else None,
         )
 
@@ -90,7 +93,7 @@ def profile_settings_page() -> rx.Component:
                         spacing="2",
                         align="start",
                     ),
-                    gap="5",
+                    gap="1.25rem",
                     align="center",
                     direction={"initial": "column", "sm": "row"},
                 ),

@@ -22,6 +22,8 @@ from social_market.settings import get_settings
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # e.g. 8000 x 5000
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+# Pillow warns above this and refuses above twice this, before decoding any pixel.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,11 @@ def _open_checked(data: bytes) -> Image.Image:
             img.load()
     except InvalidInput:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidInput(
+            "That image has too many pixels (at most 40 megapixels).", field="image"
+        ) from None
+    except UnidentifiedImageError:
         raise InvalidInput("That file is not an image we can read.", field="image") from None
     except (OSError, SyntaxError, ValueError):
         raise InvalidInput("That image file is damaged or incomplete.", field="image") from None

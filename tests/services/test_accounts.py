@@ -129,12 +129,18 @@ def test_display_name_of_a_megabyte_is_refused(db):
 def test_sign_up_is_rate_limited_per_client_address(db):
     for i in range(10):
         accounts.sign_up(
-            session=db, email=f"r{i}@example.com", handle=f"rate{i}", password="a fine password",
+            session=db,
+            email=f"r{i}@example.com",
+            handle=f"rate{i}",
+            password="a fine password",
             client=CLIENT,
         )
     with pytest.raises(RateLimited):
         accounts.sign_up(
-            session=db, email="r99@example.com", handle="rate99", password="a fine password",
+            session=db,
+            email="r99@example.com",
+            handle="rate99",
+            password="a fine password",
             client=CLIENT,
         )
 
@@ -293,9 +299,7 @@ def test_login_ticket_is_single_use_and_short_lived(db):
         accounts.redeem_login_ticket(session=db, ticket=ticket)
     late = accounts.issue_login_ticket(session=db, user=user)
     row = db.exec(
-        select(OneTimeToken).where(
-            OneTimeToken.user_id == user.id, OneTimeToken.used_at.is_(None)
-        )
+        select(OneTimeToken).where(OneTimeToken.user_id == user.id, OneTimeToken.used_at.is_(None))
     ).one()
     row.expires_at = utcnow() - timedelta(seconds=1)
     db.add(row)
@@ -313,9 +317,12 @@ def test_password_reset_by_email_link(db, mailbox):
     db.commit()
     token = link_in(mailbox.wait_for("forgot@example.com", "Reset"), "/reset/").rsplit("/", 1)[1]
     accounts.reset_password(session=db, token=token, new_password="brand new secret")
-    assert accounts.authenticate(
-        session=db, email="forgot@example.com", password="brand new secret"
-    ).id == user.id
+    assert (
+        accounts.authenticate(
+            session=db, email="forgot@example.com", password="brand new secret"
+        ).id
+        == user.id
+    )
     assert accounts.user_for_session(session=db, token=old_session) is None  # signed out
     with pytest.raises(InvalidToken):
         accounts.reset_password(session=db, token=token, new_password="another new one")
