@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
+from alembic import context
 from sqlmodel import SQLModel
 
 import social_market.models  # noqa: F401  (registers every table)
-from alembic import context
 from social_market.db import make_engine
 from social_market.settings import get_settings
 

@@ -89,12 +89,28 @@ def update_profile(
     location: object,
     website: object,
 ) -> ProfilePublic:
-    """Save the editable profile fields after checking all of them (all or nothing)."""
+    """Save the editable profile fields after checking all of them (all or nothing).
+
+    A field passed as None keeps its current value.
+    """
     user = require_user(session, user_id)
-    name = clean_text(display_name, field="display_name", label="Display name", max_length=60)
-    about = clean_text(bio, field="bio", label="Bio", max_length=500, multiline=True)
-    where = clean_text(location, field="location", label="Location", max_length=80)
-    site = _clean_website(website)
+
+    def keep(value: object, current: str) -> object:
+        return current if value is None else value
+
+    name = clean_text(
+        keep(display_name, user.display_name),
+        field="display_name",
+        label="Display name",
+        max_length=60,
+    )
+    about = clean_text(
+        keep(bio, user.bio), field="bio", label="Bio", max_length=500, multiline=True
+    )
+    where = clean_text(
+        keep(location, user.location), field="location", label="Location", max_length=80
+    )
+    site = _clean_website(keep(website, user.website))
     user.display_name = name or user.handle
     user.bio = about
     user.location = where

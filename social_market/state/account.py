@@ -28,6 +28,8 @@ class SignUpState(FormState):
     def submit(self, form_data: dict):
         self._clear()
         data = self._form(form_data)
+        if data is None:
+            return
         try:
             with session_scope() as session:
                 accounts.sign_up(
@@ -56,6 +58,8 @@ class SignInState(FormState):
     def submit(self, form_data: dict):
         self._clear()
         data = self._form(form_data)
+        if data is None:
+            return
         next_path = safe_next(self.router.url.query_parameters.get("next", "/"))
         try:
             with session_scope() as session:
@@ -96,6 +100,8 @@ class ResetRequestState(FormState):
     def submit(self, form_data: dict):
         self._clear()
         data = self._form(form_data)
+        if data is None:
+            return
         try:
             with session_scope() as session:
                 accounts.request_password_reset(
@@ -118,6 +124,8 @@ class ResetState(FormState):
     def submit(self, form_data: dict):
         self._clear()
         data = self._form(form_data)
+        if data is None:
+            return
         token = self._path_tail()
         if data.get("password") != data.get("password_again"):
             self.field_errors = {"password_again": "The two passwords are not the same."}

@@ -27,7 +27,13 @@ class FormState(AuthState):
             self.field_errors = {}
             self.error = exc.message
 
-    @staticmethod
-    def _form(form_data: object) -> dict[str, object]:
-        """The submitted form as a dict; anything else (a forged call) counts as empty."""
-        return form_data if isinstance(form_data, dict) else {}
+    def _form(self, form_data: object) -> dict[str, object] | None:
+        """The submitted form as a dict, or None (with a message) for anything else.
+
+        A real form always sends a dict; something else is a forged or broken call,
+        and must not be read as "every field empty".
+        """
+        if isinstance(form_data, dict):
+            return form_data
+        self.error = "The form could not be read. Please reload the page and try again."
+        return None

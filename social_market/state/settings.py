@@ -57,15 +57,17 @@ class ProfileSettingsState(FormState):
             self.error = "Your session has ended. Please sign in again."
             return
         data = self._form(form_data)
+        if data is None:
+            return
         try:
             with session_scope() as session:
                 profile = profiles.update_profile(
                     session=session,
                     user_id=user_id,
-                    display_name=data.get("display_name", ""),
-                    bio=data.get("bio", ""),
-                    location=data.get("location", ""),
-                    website=data.get("website", ""),
+                    display_name=data.get("display_name"),
+                    bio=data.get("bio"),
+                    location=data.get("location"),
+                    website=data.get("website"),
                 )
         except DomainError as exc:
             self._fail(exc)
@@ -81,7 +83,7 @@ class ProfileSettingsState(FormState):
         if user_id is None:
             self.avatar_error = "Your session has ended. Please sign in again."
             return
-        if not isinstance(files, list) or len(files) != 1:
+        if not isinstance(files, list) or len(files) != 1 or not hasattr(files[0], "read"):
             self.avatar_error = "Please choose one image."
             return
         data = await files[0].read(MAX_UPLOAD_READ)
@@ -125,6 +127,8 @@ class SecurityState(FormState):
             self.error = "Your session has ended. Please sign in again."
             return
         data = self._form(form_data)
+        if data is None:
+            return
         if data.get("new_password") != data.get("new_password_again"):
             self.field_errors = {"new_password_again": "The two new passwords are not the same."}
             return
@@ -161,6 +165,8 @@ class SecurityState(FormState):
         if user_id is None:
             return self._sign_in_redirect()
         data = self._form(form_data)
+        if data is None:
+            return
         if data.get("confirm") != "DELETE":
             self.delete_error = "Type DELETE in capital letters to confirm."
             return

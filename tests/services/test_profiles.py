@@ -32,7 +32,9 @@ def _huge_png(width=20000, height=20000) -> bytes:
     """A valid PNG header claiming 20000x20000 pixels (a decompression bomb's shape)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     row = b"\x00" + b"\x00" * (width * 3)
@@ -76,6 +78,14 @@ def test_bad_profile_fields_are_refused_and_nothing_changes(db, field, value):
     assert err.value.field == field
     db.refresh(user)
     assert user.bio == "before"
+
+
+def test_fields_left_out_keep_their_values(db):
+    user = make_user(db, handle="partial", bio="keep me", location="Wien")
+    profile = profiles.update_profile(
+        session=db, user_id=user.id, display_name="New Name", bio=None, location=None, website=None
+    )
+    assert (profile.display_name, profile.bio, profile.location) == ("New Name", "keep me", "Wien")
 
 
 def test_profile_edits_need_a_signed_in_user(db):
