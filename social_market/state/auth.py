@@ -8,6 +8,7 @@ everywhere" and account deletion take effect at once in every open tab.
 from __future__ import annotations
 
 import json
+import logging
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import unquote, urlencode
 
@@ -19,10 +20,13 @@ from social_market.models import User
 from social_market.services import accounts, profiles
 from social_market.urls import safe_next
 
+log = logging.getLogger(__name__)
+
 
 def navigate_to_backend(path: str, **params: str) -> rx.event.EventSpec:
     """A full page load of a backend route (cookies can only be set by HTTP responses)."""
     base = rx.config.get_config().api_url.rstrip("/")
+    log.info("navigating to backend %s%s", base, path)
     url = f"{base}{path}?{urlencode(params)}" if params else f"{base}{path}"
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 

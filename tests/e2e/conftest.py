@@ -61,6 +61,13 @@ def new_context(browser: Browser, app_url: str):
             base_url=app_url, viewport={"width": width, "height": height}, **kwargs
         )
         contexts.append(ctx)
+
+        def watch(page: Page) -> None:
+            page._sm_console = []
+            page.on("console", lambda m: page._sm_console.append(f"{m.type}: {m.text}"))
+            page.on("pageerror", lambda e: page._sm_console.append(f"pageerror: {e}"))
+
+        ctx.on("page", watch)
         return ctx
 
     yield make
@@ -75,7 +82,11 @@ def page(new_context) -> Page:
 
 def wait_ready(page: Page) -> None:
     """Wait until the page's on_load has run (the backend has answered)."""
-    page.wait_for_selector("[data-sm-ready='true']", state="attached", timeout=20_000)
+    try:
+        page.wait_for_selector("[data-sm-ready='true']", state="attached", timeout=20_000)
+    except Exception as exc:
+        logs = "\n".join(getattr(page, "_sm_console", [])[-30:])
+        raise AssertionError(f"page {page.url} never became ready; console:\n{logs}") from exc
 
 
 def goto(page: Page, path: str) -> None:
@@ -122,11 +133,3 @@ class EventInjector:
         assert self.server is not None, "page has no websocket yet"
         event = {"name": f"{state_cls.get_full_name()}.{handler}", "payload": payload}
         self.server.send(self.prefix + json.dumps(["event", event]))
-
-
-def pytest_collection_modifyitems(config, items):
-    """Keep every end-to-end test on one xdist worker: one app, one frontend build."""
-    for item in items:
-        if "/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-            item.add_marker(pytest.mark.e2e)

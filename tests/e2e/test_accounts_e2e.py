@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from social_market.db import session_scope
 from tests.conftest import link_in
 from tests.e2e.conftest import goto, shot, sign_in
 from tests.factories import PASSWORD, make_user
+
+# One worker runs every end-to-end test: one app, one frontend build.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 
 def _make_user(**kwargs):

@@ -26,6 +26,9 @@ from social_market.state.settings import ProfileSettingsState, SecurityState
 from tests.e2e.conftest import EventInjector, goto, sign_in
 from tests.factories import PASSWORD, make_user
 
+# One worker runs every end-to-end test: one app, one frontend build.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
 WRONG = [None, 42, "text", ["list"], {"nested": {"deep": [1, 2]}}, "x" * 1_000_000]
 
 HANDLERS = [
