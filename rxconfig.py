@@ -31,7 +31,11 @@ config = rx.Config(
     app_name="social_market",
     telemetry_enabled=False,
     db_url=_settings.database_url,
+    deploy_url=_settings.public_base_url,
     redis_url=_settings.redis_url or None,
+    # One process keeps client state in memory (the database is the source of truth;
+    # a restarted server simply rehydrates). With REDIS_URL, Reflex uses Redis instead.
+    state_manager_mode="redis" if _settings.redis_url else "memory",
     bun_path=_venv_bin / "bun",
     show_built_with_reflex=False,
     default_color_mode="system",

@@ -131,7 +131,7 @@ def footer() -> rx.Component:
                 wrap="wrap",
             ),
             direction={"initial": "column", "sm": "row"},
-            gap="4",
+            gap="1rem",
             width="100%",
             max_width="1200px",
             margin_x="auto",
@@ -167,6 +167,8 @@ def page(*children, width: str = "1200px") -> rx.Component:
             custom_attrs={"data-sm-ready": rx.cond(AuthState.auth_checked, "true", "false")},
             hidden=True,
         ),
+        # Where the backend lives (cookie routes are full page loads to it).
+        rx.el.span(id="sm-backend", custom_attrs={"data-url": rx.get_upload_url("")}, hidden=True),
         min_height="100vh",
         display="flex",
         flex_direction="column",

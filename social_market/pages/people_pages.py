@@ -55,7 +55,7 @@ def people_grid(items: rx.Var[list[ProfilePublic]]) -> rx.Component:
     return rx.grid(
         rx.foreach(items, person_card),
         columns={"initial": "1", "sm": "2", "md": "3"},
-        gap="4",
+        gap="1rem",
         width="100%",
     )
 
@@ -95,7 +95,7 @@ def home_page() -> rx.Component:
                     spacing="4",
                     align="start",
                 ),
-                padding={"initial": "1.5rem", "md": "3rem"},
+                padding=["1.25rem", "1.5rem", "3rem"],
                 border_radius="16px",
                 background=rx.color("accent", 3),
                 width="100%",

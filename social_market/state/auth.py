@@ -24,11 +24,17 @@ log = logging.getLogger(__name__)
 
 
 def navigate_to_backend(path: str, **params: str) -> rx.event.EventSpec:
-    """A full page load of a backend route (cookies can only be set by HTTP responses)."""
-    base = rx.config.get_config().api_url.rstrip("/")
-    log.info("navigating to backend %s%s", base, path)
-    url = f"{base}{path}?{urlencode(params)}" if params else f"{base}{path}"
-    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+    """A full page load of a backend route (cookies can only be set by HTTP responses).
+
+    The backend's address is the one the frontend was built with (dev: its own port,
+    prod: the same origin); the page shell publishes it in #sm-backend.
+    """
+    target = f"{path}?{urlencode(params)}" if params else path
+    log.info("navigating to backend route %s", path)
+    return rx.call_script(
+        "window.location.assign((document.getElementById('sm-backend')?.dataset.url || '')"
+        f".replace(/\\/_upload\\/?$/, '') + {json.dumps(target)})"
+    )
 
 
 class AuthState(rx.State):
