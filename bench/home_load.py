@@ -125,12 +125,12 @@ def main() -> None:
                 page = ctx.new_page()
                 scripts: list = []
                 if i == 0:
-                    page.on(
-                        "response",
-                        lambda r: (
-                            scripts.append(r) if r.request.resource_type == "script" else None
-                        ),
-                    )
+
+                    def keep_script(response, found=scripts):
+                        if response.request.resource_type == "script":
+                            found.append(response)
+
+                    page.on("response", keep_script)
                 page.goto(url, wait_until="commit")
                 cold.append(page.evaluate(FIRST_CONTENT_JS) / 1000)
                 if i == 0:
