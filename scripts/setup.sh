@@ -10,10 +10,15 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv"
   "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+stamp=.venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  echo "==> installing Python packages (pinned in pyproject.toml)"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  echo "==> installing Python packages (pyproject.toml, every version fixed by constraints.txt)"
+  if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+    -c constraints.txt -e ".[dev]" > .venv/pip-install.log 2>&1; then
+    grep -v "WARNING: Location" .venv/pip-install.log
+    echo "pip install failed (full log: .venv/pip-install.log)" >&2
+    exit 1
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+from contextlib import asynccontextmanager
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -46,3 +50,17 @@ def check_schema(engine: Engine) -> None:
             f"{head}. Apply the migrations first:  .venv/bin/alembic upgrade head  "
             "(or run scripts/run-demo.sh, which does it for you)."
         )
+
+
+@asynccontextmanager
+async def require_current_schema():
+    """App lifespan task: refuse to serve on a database whose migrations are behind."""
+    from social_market.db import get_engine
+
+    try:
+        check_schema(get_engine())
+    except SchemaBehind as exc:
+        logging.getLogger("social_market").critical("%s", exc)
+        print(f"\nSocial Market cannot start: {exc}\n", file=sys.stderr)
+        raise
+    yield

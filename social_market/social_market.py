@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-from contextlib import asynccontextmanager
-
 import reflex as rx
 from fastapi import FastAPI
 
 from social_market import urls
 from social_market.api import auth_routes
 from social_market.api.middleware import SecurityMiddleware
-from social_market.db import get_engine
-from social_market.migrations import SchemaBehind, check_schema
+from social_market.migrations import require_current_schema
 from social_market.pages import auth_pages, people_pages, settings_pages
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
 from social_market.state.people import HomeState, PeopleSearchState, ProfileState
 from social_market.state.settings import ProfileSettingsState, SecurityState
-
-log = logging.getLogger("social_market")
 
 api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 api.include_router(auth_routes.router)
@@ -29,18 +22,6 @@ api.include_router(auth_routes.router)
 @api.get("/api/health")
 def health() -> dict[str, str]:
     return {"status": "ok"}
-
-
-@asynccontextmanager
-async def require_current_schema():
-    """Refuse to serve on a database whose migrations are behind the code."""
-    try:
-        check_schema(get_engine())
-    except SchemaBehind as exc:
-        log.critical("%s", exc)
-        print(f"\nSocial Market cannot start: {exc}\n", file=sys.stderr)
-        raise
-    yield
 
 
 app = rx.App(
