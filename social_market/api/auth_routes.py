@@ -9,6 +9,7 @@ the page it came from. Page scripts never see the token.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit, urlunsplit
 
 import reflex as rx
 from fastapi import APIRouter, Request
@@ -25,9 +26,20 @@ router = APIRouter(prefix="/api/auth")
 SESSION_COOKIE = "sm_session"
 
 
-def frontend_url(path: str) -> str:
-    base = (rx.config.get_config().deploy_url or get_settings().public_base_url).rstrip("/")
-    return base + path
+LOCAL_HOSTS = {"localhost", "0.0.0.0", "::"}  # noqa: S104 - names, not a bind address
+
+
+def frontend_url(path: str, request: Request | None = None) -> str:
+    """The frontend address for ``path``.
+
+    Like the frontend does for the backend, a localhost-style configured host means
+    "the host the browser used" (so 127.0.0.1 and LAN addresses keep their cookie).
+    """
+    base = urlsplit(rx.config.get_config().deploy_url or get_settings().public_base_url)
+    if request is not None and base.hostname in LOCAL_HOSTS and request.url.hostname:
+        netloc = request.url.hostname + (f":{base.port}" if base.port else "")
+        base = base._replace(netloc=netloc)
+    return urlunsplit(base._replace(path="", query="", fragment="")).rstrip("/") + path
 
 
 @router.get("/session")
@@ -44,10 +56,10 @@ def start_session(request: Request, ticket: str = "", next: str = "/"):
         return HTMLResponse(
             "<!doctype html><title>Sign-in link expired</title>"
             "<p>This sign-in link has expired or was already used. "
-            f'<a href="{frontend_url("/signin")}">Sign in again</a>.</p>',
+            f'<a href="{frontend_url("/signin", request)}">Sign in again</a>.</p>',
             status_code=400,
         )
-    response = RedirectResponse(frontend_url(safe_next(next)), status_code=303)
+    response = RedirectResponse(frontend_url(safe_next(next), request), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,

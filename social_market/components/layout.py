@@ -167,8 +167,6 @@ def page(*children, width: str = "1200px") -> rx.Component:
             custom_attrs={"data-sm-ready": rx.cond(AuthState.auth_checked, "true", "false")},
             hidden=True,
         ),
-        # Where the backend lives (cookie routes are full page loads to it).
-        rx.el.span(id="sm-backend", custom_attrs={"data-url": rx.get_upload_url("")}, hidden=True),
         min_height="100vh",
         display="flex",
         flex_direction="column",

@@ -26,15 +26,20 @@ log = logging.getLogger(__name__)
 def navigate_to_backend(path: str, **params: str) -> rx.event.EventSpec:
     """A full page load of a backend route (cookies can only be set by HTTP responses).
 
-    The backend's address is the one the frontend was built with (dev: its own port,
-    prod: the same origin); the page shell publishes it in #sm-backend.
+    The backend address is Reflex's api_url (dev: its own port; prod: the app's port),
+    with the same rule the frontend applies to reach it: a localhost-style host means
+    "the host this page was loaded from".
     """
     target = f"{path}?{urlencode(params)}" if params else path
+    base = rx.config.get_config().api_url.rstrip("/")
     log.info("navigating to backend route %s", path)
-    return rx.call_script(
-        "window.location.assign((document.getElementById('sm-backend')?.dataset.url || '')"
-        f".replace(/\\/_upload\\/?$/, '') + {json.dumps(target)})"
+    script = (
+        f"(() => {{ const u = new URL({json.dumps(base)} + {json.dumps(target)});"
+        " if (['localhost', '0.0.0.0', '::'].includes(u.hostname))"
+        " { u.hostname = window.location.hostname; }"
+        " window.location.assign(u.toString()); })()"
     )
+    return rx.call_script(script)
 
 
 class AuthState(rx.State):

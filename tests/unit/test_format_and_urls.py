@@ -47,3 +47,20 @@ def test_unknown_locale_falls_back_to_english():
 )
 def test_next_paths_stay_on_this_site(value, expected):
     assert safe_next(value) == expected
+
+
+def test_cookie_route_returns_to_the_host_the_browser_used(monkeypatch):
+    import reflex as rx
+    from starlette.requests import Request
+
+    from social_market.api.auth_routes import frontend_url
+
+    def request_to(host: str) -> Request:
+        return Request({"type": "http", "headers": [(b"host", host.encode())], "path": "/"})
+
+    monkeypatch.setattr(rx.config.get_config(), "deploy_url", "http://localhost:3000")
+    assert frontend_url("/x", request_to("127.0.0.1:3000")) == "http://127.0.0.1:3000/x"
+    assert frontend_url("/x", request_to("localhost:8000")) == "http://localhost:3000/x"
+    monkeypatch.setattr(rx.config.get_config(), "deploy_url", "https://market.example.com")
+    # A real configured host is kept whatever Host header arrives (no host-header redirects).
+    assert frontend_url("/x", request_to("evil.example")) == "https://market.example.com/x"
