@@ -8,8 +8,10 @@ from fastapi import FastAPI
 from social_market import urls
 from social_market.api import auth_routes
 from social_market.api.middleware import SecurityMiddleware
+from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
 from social_market.migrations import require_current_schema
 from social_market.pages import auth_pages, people_pages, settings_pages
+from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
 from social_market.state.people import HomeState, PeopleSearchState, ProfileState
@@ -24,10 +26,14 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+# The catalogues reach the browser as static scripts, cached and loaded once.
+write_catalog_assets(PROJECT_ROOT / "assets")
+
 app = rx.App(
     stylesheets=["/styles.css"],
     api_transformer=[api, SecurityMiddleware],
     head_components=[
+        *(rx.el.script(src=f"/i18n/{lang}.js") for lang in LANGUAGES),
         rx.el.meta(name="description", content="Social Market: handmade goods and their makers."),
     ],
 )

@@ -7,6 +7,7 @@ import reflex as rx
 from social_market import urls
 from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
+from social_market.i18n.ui import t
 from social_market.state.auth import AuthState
 from social_market.state.people import PeopleSearchState
 
@@ -15,14 +16,14 @@ def logo() -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.icon("store", size=26, color=rx.color("accent", 11)),
-            rx.text("Social Market", size="5", weight="bold", class_name="sm-logo-text"),
+            rx.text(t("Social Market"), size="5", weight="bold", class_name="sm-logo-text"),
             align="center",
             spacing="2",
         ),
         href=urls.HOME,
         underline="none",
         color=rx.color("gray", 12),
-        aria_label="Social Market home",
+        aria_label=t("Social Market home"),
     )
 
 
@@ -31,8 +32,8 @@ def search_box(**props) -> rx.Component:
         rx.input(
             rx.input.slot(rx.icon("search", size=16)),
             name="q",
-            placeholder="Search people…",
-            aria_label="Search",
+            placeholder=t("Search people…"),
+            aria_label=t("Search"),
             type="search",
             size="2",
             width="100%",
@@ -51,20 +52,45 @@ def account_menu() -> rx.Component:
                 avatar(AuthState.me_avatar, AuthState.me_initials, size="2"),
                 rx.text(AuthState.me_name, class_name="sm-hide-mobile", size="2"),
                 variant="ghost",
-                aria_label="Account menu",
+                aria_label=t("Account menu"),
                 id="account-menu",
             )
         ),
         rx.menu.content(
             rx.menu.item(
-                "My profile",
+                t("My profile"),
                 on_click=rx.redirect("/u/" + AuthState.me_handle),
             ),
-            rx.menu.item("Settings", on_click=rx.redirect(urls.SETTINGS)),
-            rx.menu.item("Password & security", on_click=rx.redirect(urls.SETTINGS_SECURITY)),
+            rx.menu.item(t("Settings"), on_click=rx.redirect(urls.SETTINGS)),
+            rx.menu.item(t("Password & security"), on_click=rx.redirect(urls.SETTINGS_SECURITY)),
             rx.menu.separator(),
-            rx.menu.item("Sign out", on_click=AuthState.sign_out, color_scheme="red"),
+            rx.menu.item(t("Sign out"), on_click=AuthState.sign_out, color_scheme="red"),
         ),
+    )
+
+
+def language_switcher(**props) -> rx.Component:
+    """EN | DE: switching re-renders text in place (page, data and typed input stay)."""
+
+    def option(code: str, label: str, name: str) -> rx.Component:
+        return rx.button(
+            label,
+            variant=rx.cond(AuthState.lang == code, "solid", "soft"),
+            size="1",
+            on_click=AuthState.set_language(code),
+            aria_pressed=rx.cond(AuthState.lang == code, "true", "false"),
+            aria_label=name,
+            lang=code,
+            class_name=f"sm-lang-{code}",
+        )
+
+    return rx.hstack(
+        option("en", "EN", "English"),
+        option("de", "DE", "Deutsch"),
+        spacing="1",
+        role="group",
+        aria_label=t("Language"),
+        **props,
     )
 
 
@@ -74,13 +100,14 @@ def header() -> rx.Component:
             logo(),
             rx.box(search_box(), flex="1", max_width="420px", class_name="sm-hide-mobile"),
             rx.spacer(),
-            rx.color_mode.button(size="2", variant="ghost", aria_label="Toggle dark mode"),
+            language_switcher(class_name="sm-hide-mobile"),
+            rx.color_mode.button(size="2", variant="ghost", aria_label=t("Toggle dark mode")),
             rx.cond(
                 AuthState.signed_in,
                 account_menu(),
                 rx.hstack(
-                    link_button("Sign in", urls.SIGN_IN, variant="soft", white_space="nowrap"),
-                    link_button("Join", urls.SIGN_UP, white_space="nowrap"),
+                    link_button(t("Sign in"), urls.SIGN_IN, variant="soft", white_space="nowrap"),
+                    link_button(t("Join"), urls.SIGN_UP, white_space="nowrap"),
                     spacing="2",
                 ),
             ),
@@ -107,9 +134,9 @@ def footer() -> rx.Component:
     return rx.el.footer(
         rx.flex(
             rx.vstack(
-                rx.text("Social Market", weight="bold"),
+                rx.text(t("Social Market"), weight="bold"),
                 rx.text(
-                    "Handmade goods, and the people who make and love them.",
+                    t("Handmade goods, and the people who make and love them."),
                     size="2",
                     color=rx.color("gray", 11),
                 ),
@@ -118,17 +145,19 @@ def footer() -> rx.Component:
             ),
             rx.spacer(),
             rx.hstack(
-                rx.link("People", href=urls.PEOPLE, size="2"),
+                rx.link(t("People"), href=urls.PEOPLE, size="2"),
                 rx.cond(
                     AuthState.signed_in,
-                    rx.link("Settings", href=urls.SETTINGS, size="2"),
+                    rx.link(t("Settings"), href=urls.SETTINGS, size="2"),
                     rx.fragment(
-                        rx.link("Join", href=urls.SIGN_UP, size="2"),
-                        rx.link("Sign in", href=urls.SIGN_IN, size="2"),
+                        rx.link(t("Join"), href=urls.SIGN_UP, size="2"),
+                        rx.link(t("Sign in"), href=urls.SIGN_IN, size="2"),
                     ),
                 ),
+                language_switcher(),
                 spacing="4",
                 wrap="wrap",
+                align="center",
             ),
             direction={"initial": "column", "sm": "row"},
             gap="1rem",
@@ -146,7 +175,7 @@ def footer() -> rx.Component:
 def page(*children, width: str = "1200px") -> rx.Component:
     """The shell: skip link, header, a main landmark with the content, footer."""
     return rx.box(
-        rx.el.a("Skip to content", href="#main", class_name="sm-skip-link"),
+        rx.el.a(t("Skip to content"), href="#main", class_name="sm-skip-link"),
         header(),
         rx.el.main(
             rx.box(
@@ -167,6 +196,7 @@ def page(*children, width: str = "1200px") -> rx.Component:
             custom_attrs={"data-sm-ready": rx.cond(AuthState.auth_checked, "true", "false")},
             hidden=True,
         ),
+        lang=AuthState.lang,
         min_height="100vh",
         display="flex",
         flex_direction="column",

@@ -29,6 +29,8 @@ class User(SQLModel, table=True):
     # Random base name of the stored avatar files, never the uploaded file name.
     avatar_key: str | None = Field(default=None, max_length=64)
     password_hash: str | None = Field(default=None, max_length=255)
+    # UI language chosen by the person ('en', 'de'); None = follow cookie/browser.
+    locale: str | None = Field(default=None, max_length=5)
     email_verified_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)

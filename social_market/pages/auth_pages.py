@@ -7,6 +7,7 @@ import reflex as rx
 from social_market import urls
 from social_market.components.fields import field, form_error, form_notice
 from social_market.components.layout import page
+from social_market.i18n.ui import t
 from social_market.state.account import (
     ConfirmState,
     ResetRequestState,
@@ -34,44 +35,47 @@ def _card(title: str, *children) -> rx.Component:
 def signup_page() -> rx.Component:
     s = SignUpState
     return _card(
-        "Join Social Market",
+        t("Join Social Market"),
         rx.cond(
             s.done,
             rx.vstack(
                 form_notice(s.notice),
-                rx.button("Use another address", variant="soft", on_click=s.restart),
+                rx.button(t("Use another address"), variant="soft", on_click=s.restart),
                 spacing="3",
                 width="100%",
             ),
             rx.form(
                 rx.vstack(
                     rx.text(
-                        "Follow makers you love, share what you buy, and help decide what "
-                        "gets made next.",
+                        t(
+                            "Follow makers you love, share what you buy, and help decide what "
+                            "gets made next."
+                        ),
                         color=rx.color("gray", 11),
                     ),
                     form_error(s.error),
-                    field("Email", "email", s.field_errors, type="email", autocomplete="email"),
+                    field(t("Email"), "email", s.field_errors, type="email", autocomplete="email"),
                     field(
-                        "Handle",
+                        t("Handle"),
                         "handle",
                         s.field_errors,
-                        hint="Your address on Social Market: /u/your-handle",
+                        hint=t("Your address on Social Market: /u/your-handle"),
                         autocomplete="username",
                     ),
-                    field("Display name", "display_name", s.field_errors, autocomplete="name"),
+                    field(t("Display name"), "display_name", s.field_errors, autocomplete="name"),
                     field(
-                        "Password",
+                        t("Password"),
                         "password",
                         s.field_errors,
                         type="password",
-                        hint="At least 8 characters.",
+                        hint=t("At least 8 characters."),
                         autocomplete="new-password",
                     ),
-                    rx.button("Create account", type="submit", size="3", width="100%"),
+                    rx.button(t("Create account"), type="submit", size="3", width="100%"),
                     rx.text(
-                        "Already a member? ",
-                        rx.link("Sign in", href=urls.SIGN_IN),
+                        t("Already a member?"),
+                        " ",
+                        rx.link(t("Sign in"), href=urls.SIGN_IN),
                         size="2",
                     ),
                     spacing="3",
@@ -87,23 +91,23 @@ def signup_page() -> rx.Component:
 def signin_page() -> rx.Component:
     s = SignInState
     return _card(
-        "Sign in",
+        t("Sign in"),
         rx.form(
             rx.vstack(
                 form_error(s.error),
-                field("Email", "email", s.field_errors, type="email", autocomplete="email"),
+                field(t("Email"), "email", s.field_errors, type="email", autocomplete="email"),
                 field(
-                    "Password",
+                    t("Password"),
                     "password",
                     s.field_errors,
                     type="password",
                     autocomplete="current-password",
                 ),
-                rx.button("Sign in", type="submit", size="3", width="100%"),
+                rx.button(t("Sign in"), type="submit", size="3", width="100%"),
                 rx.hstack(
-                    rx.link("Forgot your password?", href=urls.RESET, size="2"),
+                    rx.link(t("Forgot your password?"), href=urls.RESET, size="2"),
                     rx.spacer(),
-                    rx.link("Create an account", href=urls.SIGN_UP, size="2"),
+                    rx.link(t("Create an account"), href=urls.SIGN_UP, size="2"),
                     width="100%",
                     wrap="wrap",
                 ),
@@ -119,16 +123,16 @@ def signin_page() -> rx.Component:
 def confirm_page() -> rx.Component:
     s = ConfirmState
     return _card(
-        "Confirming your email",
+        t("Confirming your email"),
         rx.cond(
             s.error != "",
             rx.vstack(
                 form_error(s.error),
-                rx.link("Back to sign in", href=urls.SIGN_IN),
+                rx.link(t("Back to sign in"), href=urls.SIGN_IN),
                 spacing="3",
                 width="100%",
             ),
-            rx.hstack(rx.spinner(), rx.text("One moment…"), spacing="2"),
+            rx.hstack(rx.spinner(), rx.text(t("One moment…")), spacing="2"),
         ),
     )
 
@@ -136,19 +140,19 @@ def confirm_page() -> rx.Component:
 def reset_request_page() -> rx.Component:
     s = ResetRequestState
     return _card(
-        "Forgot your password?",
+        t("Forgot your password?"),
         rx.cond(
             s.sent,
             form_notice(s.notice),
             rx.form(
                 rx.vstack(
                     rx.text(
-                        "Enter your email and we'll send you a link to choose a new password.",
+                        t("Enter your email and we'll send you a link to choose a new password."),
                         color=rx.color("gray", 11),
                     ),
                     form_error(s.error),
-                    field("Email", "email", s.field_errors, type="email", autocomplete="email"),
-                    rx.button("Send reset link", type="submit", size="3", width="100%"),
+                    field(t("Email"), "email", s.field_errors, type="email", autocomplete="email"),
+                    rx.button(t("Send reset link"), type="submit", size="3", width="100%"),
                     spacing="3",
                     width="100%",
                 ),
@@ -162,29 +166,29 @@ def reset_request_page() -> rx.Component:
 def reset_page() -> rx.Component:
     s = ResetState
     return _card(
-        "Choose a new password",
+        t("Choose a new password"),
         rx.form(
             rx.vstack(
                 form_error(s.error),
                 field(
-                    "New password",
+                    t("New password"),
                     "password",
                     s.field_errors,
                     type="password",
-                    hint="At least 8 characters.",
+                    hint=t("At least 8 characters."),
                     autocomplete="new-password",
                 ),
                 field(
-                    "New password again",
+                    t("New password again"),
                     "password_again",
                     s.field_errors,
                     type="password",
                     autocomplete="new-password",
                 ),
-                rx.button("Save new password", type="submit", size="3", width="100%"),
+                rx.button(t("Save new password"), type="submit", size="3", width="100%"),
                 rx.cond(
                     s.error != "",
-                    rx.link("Ask for a new link", href=urls.RESET, size="2"),
+                    rx.link(t("Ask for a new link"), href=urls.RESET, size="2"),
                 ),
                 spacing="3",
                 width="100%",

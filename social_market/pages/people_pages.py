@@ -8,6 +8,7 @@ from social_market import urls
 from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
 from social_market.components.layout import page
+from social_market.i18n.ui import t, tn
 from social_market.models import ProfilePublic
 from social_market.state.auth import AuthState
 from social_market.state.people import HomeState, PeopleSearchState, ProfileState
@@ -66,13 +67,15 @@ def home_page() -> rx.Component:
             rx.box(
                 rx.vstack(
                     rx.heading(
-                        "Handmade, and the people behind it",
+                        t("Handmade, and the people behind it"),
                         size={"initial": "7", "md": "9"},
                         as_="h1",
                     ),
                     rx.text(
-                        "Follow makers, talk with them, see what your friends loved, and help "
-                        "decide what gets made next.",
+                        t(
+                            "Follow makers, talk with them, see what your friends loved, and help "
+                            "decide what gets made next."
+                        ),
                         size={"initial": "3", "md": "5"},
                         color=rx.color("gray", 11),
                         max_width="640px",
@@ -80,14 +83,14 @@ def home_page() -> rx.Component:
                     rx.cond(
                         AuthState.signed_in,
                         rx.hstack(
-                            link_button("Edit your profile", urls.SETTINGS, size="3"),
-                            link_button("Find people", urls.PEOPLE, size="3", variant="soft"),
+                            link_button(t("Edit your profile"), urls.SETTINGS, size="3"),
+                            link_button(t("Find people"), urls.PEOPLE, size="3", variant="soft"),
                             spacing="3",
                             wrap="wrap",
                         ),
                         rx.hstack(
-                            link_button("Join Social Market", urls.SIGN_UP, size="3"),
-                            link_button("Sign in", urls.SIGN_IN, size="3", variant="soft"),
+                            link_button(t("Join Social Market"), urls.SIGN_UP, size="3"),
+                            link_button(t("Sign in"), urls.SIGN_IN, size="3", variant="soft"),
                             spacing="3",
                             wrap="wrap",
                         ),
@@ -101,11 +104,12 @@ def home_page() -> rx.Component:
                 width="100%",
             ),
             rx.hstack(
-                rx.heading("New in the community", size="6", as_="h2"),
+                rx.heading(t("New in the community"), size="6", as_="h2"),
                 rx.spacer(),
                 rx.text(
                     rx.text.strong(HomeState.member_count, id="member-count"),
-                    " members",
+                    " ",
+                    tn("member", "members", HomeState.member_total),
                     color=rx.color("gray", 11),
                 ),
                 width="100%",
@@ -143,7 +147,7 @@ def profile_page() -> rx.Component:
                             ),
                             rx.hstack(
                                 rx.icon("calendar", size=14),
-                                rx.text("Member since ", p.member_since, size="2"),
+                                rx.text(t("Member since {date}", date=p.member_since), size="2"),
                                 spacing="1",
                                 align="center",
                             ),
@@ -167,7 +171,7 @@ def profile_page() -> rx.Component:
                         ),
                         rx.cond(
                             s.is_me,
-                            link_button("Edit profile", urls.SETTINGS, variant="soft", size="2"),
+                            link_button(t("Edit profile"), urls.SETTINGS, variant="soft", size="2"),
                         ),
                         spacing="2",
                         align="start",
@@ -179,7 +183,7 @@ def profile_page() -> rx.Component:
                 rx.cond(
                     p.bio != "",
                     rx.card(
-                        rx.heading("About", size="4", as_="h2"),
+                        rx.heading(t("About"), size="4", as_="h2"),
                         rx.text(
                             p.bio, white_space="pre-wrap", margin_top="0.5rem", id="profile-bio"
                         ),
@@ -199,19 +203,19 @@ def people_page() -> rx.Component:
     s = PeopleSearchState
     return page(
         rx.vstack(
-            rx.heading("People", size="7", as_="h1"),
+            rx.heading(t("People"), size="7", as_="h1"),
             rx.form(
                 rx.hstack(
                     rx.input(
                         name="q",
                         default_value=s.query,
                         key=s.query,
-                        placeholder="Name or @handle",
-                        aria_label="Search people",
+                        placeholder=t("Name or @handle"),
+                        aria_label=t("Search people"),
                         size="3",
                         flex="1",
                     ),
-                    rx.button("Search", type="submit", size="3"),
+                    rx.button(t("Search"), type="submit", size="3"),
                     width="100%",
                 ),
                 on_submit=s.submit,
@@ -220,7 +224,9 @@ def people_page() -> rx.Component:
             ),
             rx.cond(
                 s.searched & (s.results.length() == 0),
-                rx.text("Nobody found for “", s.query, "”.", color=rx.color("gray", 11)),
+                rx.text(
+                    t("Nobody found for “{query}”.", query=s.query), color=rx.color("gray", 11)
+                ),
             ),
             people_grid(s.results),
             spacing="5",
@@ -232,14 +238,16 @@ def people_page() -> rx.Component:
 def not_found_content() -> rx.Component:
     return rx.center(
         rx.vstack(
-            rx.heading("Page not found", size="8", as_="h1"),
+            rx.heading(t("Page not found"), size="8", as_="h1"),
             rx.text(
-                "We couldn't find what you were looking for. It may have moved, or the "
-                "person may have left Social Market.",
+                t(
+                    "We couldn't find what you were looking for. It may have moved, or the "
+                    "person may have left Social Market."
+                ),
                 color=rx.color("gray", 11),
                 text_align="center",
             ),
-            link_button("Go to the home page", urls.HOME),
+            link_button(t("Go to the home page"), urls.HOME),
             spacing="4",
             align="center",
             padding_y="4rem",

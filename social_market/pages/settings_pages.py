@@ -9,6 +9,7 @@ from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
 from social_market.components.fields import field, form_error, form_notice
 from social_market.components.layout import page
+from social_market.i18n.ui import t, tn
 from social_market.state.settings import ProfileSettingsState, SecurityState
 
 
@@ -23,8 +24,8 @@ def _tabs(active: str) -> rx.Component:
         )
 
     return rx.hstack(
-        tab("Profile", urls.SETTINGS, "profile"),
-        tab("Password & security", urls.SETTINGS_SECURITY, "security"),
+        tab(t("Profile"), urls.SETTINGS, "profile"),
+        tab(t("Password & security"), urls.SETTINGS_SECURITY, "security"),
         spacing="2",
         wrap="wrap",
     )
@@ -34,13 +35,15 @@ def profile_settings_page() -> rx.Component:
     s = ProfileSettingsState
     return page(
         rx.vstack(
-            rx.heading("Settings", size="7", as_="h1"),
+            rx.heading(t("Settings"), size="7", as_="h1"),
             _tabs("profile"),
             rx.cond(
                 s.welcome,
                 rx.callout(
-                    "Welcome! Your email is confirmed. Add a photo and a few words about "
-                    "yourself so people know who you are.",
+                    t(
+                        "Welcome! Your email is confirmed. Add a photo and a few words about "
+                        "yourself so people know who you are."
+                    ),
                     icon="party_popper",
                     color_scheme="grass",
                 ),
@@ -49,16 +52,16 @@ def profile_settings_page() -> rx.Component:
                 rx.flex(
                     avatar(s.avatar, s.me_initials, size="8"),
                     rx.vstack(
-                        rx.heading("Profile photo", size="4", as_="h2"),
+                        rx.heading(t("Profile photo"), size="4", as_="h2"),
                         rx.text(
-                            "JPEG, PNG, WebP or GIF, up to 5 MB.",
+                            t("JPEG, PNG, WebP or GIF, up to 5 MB."),
                             size="2",
                             color=rx.color("gray", 11),
                         ),
                         rx.upload.root(
                             rx.button(
                                 rx.icon("upload", size=16),
-                                "Choose a photo",
+                                t("Choose a photo"),
                                 variant="soft",
                                 type="button",
                             ),
@@ -83,7 +86,7 @@ def profile_settings_page() -> rx.Component:
                         rx.cond(
                             s.avatar != "",
                             rx.button(
-                                "Remove photo",
+                                t("Remove photo"),
                                 variant="ghost",
                                 color_scheme="red",
                                 size="1",
@@ -102,34 +105,34 @@ def profile_settings_page() -> rx.Component:
             rx.card(
                 rx.form(
                     rx.vstack(
-                        rx.heading("About you", size="4", as_="h2"),
+                        rx.heading(t("About you"), size="4", as_="h2"),
                         form_error(s.error),
                         form_notice(s.notice),
                         field(
-                            "Display name",
+                            t("Display name"),
                             "display_name",
                             s.field_errors,
                             default_value=s.display_name,
                             key=s.display_name,
                         ),
                         field(
-                            "Bio",
+                            t("Bio"),
                             "bio",
                             s.field_errors,
                             multiline=True,
-                            hint="Up to 500 characters.",
+                            hint=t("Up to 500 characters."),
                             default_value=s.bio,
                             key=s.bio,
                         ),
                         field(
-                            "Location",
+                            t("Location"),
                             "location",
                             s.field_errors,
                             default_value=s.location,
                             key=s.location,
                         ),
                         field(
-                            "Website",
+                            t("Website"),
                             "website",
                             s.field_errors,
                             placeholder="https://",
@@ -137,9 +140,9 @@ def profile_settings_page() -> rx.Component:
                             key=s.website,
                         ),
                         rx.hstack(
-                            rx.button("Save profile", type="submit", size="3"),
+                            rx.button(t("Save profile"), type="submit", size="3"),
                             rx.link(
-                                "View my profile",
+                                t("View my profile"),
                                 href="/u/" + s.handle,
                                 size="2",
                             ),
@@ -165,37 +168,37 @@ def security_settings_page() -> rx.Component:
     s = SecurityState
     return page(
         rx.vstack(
-            rx.heading("Settings", size="7", as_="h1"),
+            rx.heading(t("Settings"), size="7", as_="h1"),
             _tabs("security"),
             rx.card(
                 rx.form(
                     rx.vstack(
-                        rx.heading("Change password", size="4", as_="h2"),
+                        rx.heading(t("Change password"), size="4", as_="h2"),
                         form_error(s.error),
                         form_notice(s.notice),
                         field(
-                            "Current password",
+                            t("Current password"),
                             "current_password",
                             s.field_errors,
                             type="password",
                             autocomplete="current-password",
                         ),
                         field(
-                            "New password",
+                            t("New password"),
                             "new_password",
                             s.field_errors,
                             type="password",
                             autocomplete="new-password",
-                            hint="At least 8 characters.",
+                            hint=t("At least 8 characters."),
                         ),
                         field(
-                            "New password again",
+                            t("New password again"),
                             "new_password_again",
                             s.field_errors,
                             type="password",
                             autocomplete="new-password",
                         ),
-                        rx.button("Change password", type="submit"),
+                        rx.button(t("Change password"), type="submit"),
                         spacing="3",
                         width="100%",
                     ),
@@ -207,14 +210,17 @@ def security_settings_page() -> rx.Component:
             ),
             rx.card(
                 rx.vstack(
-                    rx.heading("Where you're signed in", size="4", as_="h2"),
+                    rx.heading(t("Where you're signed in"), size="4", as_="h2"),
                     rx.text(
-                        "You are signed in on ",
-                        rx.text.strong(s.session_count),
-                        rx.cond(s.session_count == 1, " device.", " devices."),
+                        tn(
+                            "You are signed in on {n} device.",
+                            "You are signed in on {n} devices.",
+                            s.session_count,
+                        ),
+                        id="session-count",
                     ),
                     rx.button(
-                        "Sign out of all devices",
+                        t("Sign out of all devices"),
                         variant="soft",
                         color_scheme="orange",
                         on_click=s.sign_out_everywhere,
@@ -227,11 +233,15 @@ def security_settings_page() -> rx.Component:
             rx.card(
                 rx.form(
                     rx.vstack(
-                        rx.heading("Delete account", size="4", as_="h2", color=rx.color("red", 11)),
+                        rx.heading(
+                            t("Delete account"), size="4", as_="h2", color=rx.color("red", 11)
+                        ),
                         rx.text(
-                            "This erases your email, password, profile and photo. Things others "
-                            "keep (orders, conversations) will show 'Deleted user'. "
-                            "This cannot be undone.",
+                            t(
+                                "This erases your email, password, profile and photo. Things others "
+                                "keep (orders, conversations) will show 'Deleted user'. "
+                                "This cannot be undone."
+                            ),
                             size="2",
                         ),
                         rx.cond(
@@ -239,18 +249,18 @@ def security_settings_page() -> rx.Component:
                             rx.callout(s.delete_error, color_scheme="red", role="alert"),
                         ),
                         rx.el.label(
-                            "Your password", html_for="delete-password", class_name="sm-label"
+                            t("Your password"), html_for="delete-password", class_name="sm-label"
                         ),
                         rx.input(
                             id="delete-password", name="password", type="password", width="100%"
                         ),
                         rx.el.label(
-                            "Type DELETE to confirm",
+                            t("Type DELETE to confirm"),
                             html_for="delete-confirm",
                             class_name="sm-label",
                         ),
                         rx.input(id="delete-confirm", name="confirm", width="100%"),
-                        rx.button("Delete my account", type="submit", color_scheme="red"),
+                        rx.button(t("Delete my account"), type="submit", color_scheme="red"),
                         spacing="2",
                         width="100%",
                         align="start",

@@ -18,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from social_market.i18n.catalog import N_
 from social_market.models import AuthSession, OneTimeToken, User, utcnow
 from social_market.services import email as mail
 from social_market.services import passwords, ratelimit
@@ -161,7 +162,7 @@ def _redeem_token(session: Session, token: object, purpose: str) -> User:
     The UPDATE ... WHERE used_at IS NULL makes "single use" hold even when two
     requests race with the same token.
     """
-    message = "This link is invalid or has expired. Please ask for a new one."
+    message = N_("This link is invalid or has expired. Please ask for a new one.")
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         raise InvalidToken(message)
     now = utcnow()
@@ -213,14 +214,16 @@ def sign_up(
     address = check_email(email)
     name = check_handle(handle)
     secret = passwords.check_new_password(password)
-    shown_name = clean_text(display_name, field="display_name", label="Display name", max_length=60)
+    shown_name = clean_text(
+        display_name, field="display_name", label=N_("Display name"), max_length=60
+    )
     if handle_taken(session, name):
         raise InvalidInput("That handle is taken. Please choose another.", field="handle")
     ratelimit.hit(
         ratelimit.SIGNUP_PER_ADDRESS,
         "signup",
         client.ip or "-",
-        message="Too many sign-ups from your network. Please try again later.",
+        message=N_("Too many sign-ups from your network. Please try again later."),
     )
     password_hash = passwords.hash_password(secret)  # always: no timing gap
     existing = session.exec(select(User).where(User.email == address)).first()
@@ -297,7 +300,7 @@ def authenticate(
         raise InvalidCredentials()
     address = email.strip().lower()[:254]
     secret = password[: passwords.MAX_LENGTH]
-    limit_msg = "Too many failed sign-in attempts. Please wait 15 minutes and try again."
+    limit_msg = N_("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
     ratelimit.check(
         ratelimit.FAILED_SIGNIN_PER_ACCOUNT, "signin-account", address, message=limit_msg
     )
@@ -423,7 +426,7 @@ def request_password_reset(
         ratelimit.RESET_PER_ADDRESS,
         "reset-ip",
         client.ip or "-",
-        message="Too many reset requests from your network. Please try again later.",
+        message=N_("Too many reset requests from your network. Please try again later."),
     )
     user = _find_by_email(session, address)
     if user is None:
@@ -478,7 +481,7 @@ def change_password(
 ) -> None:
     """Change the password after checking the current one; other browsers are signed out."""
     user = _require_active(session, user_id)
-    current = require_str(current_password, field="current_password", label="Current password")
+    current = require_str(current_password, field="current_password", label=N_("Current password"))
     if not passwords.verify_password(user.password_hash, current):
         raise InvalidInput("Your current password is not right.", field="current_password")
     secret = passwords.check_new_password(new_password, field="new_password")
@@ -500,7 +503,7 @@ def delete_account(*, session: Session, user_id: int, password: object) -> None:
     from social_market.services import profiles  # avoid an import cycle
 
     user = _require_active(session, user_id)
-    secret = require_str(password, field="password", label="Password")
+    secret = require_str(password, field="password", label=N_("Password"))
     if not passwords.verify_password(user.password_hash, secret):
         raise InvalidInput("That password is not right.", field="password")
     old_avatar = user.avatar_key

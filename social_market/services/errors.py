@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from social_market.i18n.catalog import N_, gettext
+
 
 class DomainError(Exception):
-    """A rule was broken; ``message`` is safe to show to the user."""
+    """A rule was broken; ``message`` is safe to show to the user.
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    ``message`` is an English catalogue msgid with ``{placeholders}`` filled from
+    ``params``; :meth:`translated` gives it in another language (string params such as
+    field labels are translated too).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
+        self.template = message
+        self.params = params
+        self.message = message.format(**params) if params else message
         self.field = field
+        super().__init__(self.message)
+
+    def translated(self, lang: str) -> str:
+        text = gettext(lang, self.template)
+        params = {k: gettext(lang, v) if isinstance(v, str) else v for k, v in self.params.items()}
+        return text.format(**params) if params else text
 
 
 class InvalidInput(DomainError):
@@ -20,7 +34,7 @@ class InvalidCredentials(DomainError):
     """Sign-in failed. Deliberately says nothing about which part was wrong."""
 
     def __init__(self) -> None:
-        super().__init__("That email and password don't match an account.")
+        super().__init__(N_("That email and password don't match an account."))
 
 
 class RateLimited(DomainError):

@@ -34,9 +34,13 @@ def check_new_password(password: object, *, field: str = "password") -> str:
     if not isinstance(password, str):
         raise InvalidInput("Password must be text.", field=field)
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"Use at least {MIN_LENGTH} characters for your password.", field=field)
+        raise InvalidInput(
+            "Use at least {n} characters for your password.", field=field, n=MIN_LENGTH
+        )
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(f"Use at most {MAX_LENGTH} characters for your password.", field=field)
+        raise InvalidInput(
+            "Use at most {n} characters for your password.", field=field, n=MAX_LENGTH
+        )
     if password.lower() in _common_passwords():
         raise InvalidInput(
             "That password is one of the most common ones. Please choose another.", field=field

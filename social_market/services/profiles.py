@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from social_market.i18n.catalog import N_
 from social_market.i18n.format import format_month_year
 from social_market.models import ProfilePublic, User, utcnow
 from social_market.services import images, ratelimit
@@ -47,7 +48,9 @@ def to_public(user: User, locale: str | None = None) -> ProfilePublic:
     )
 
 
-def get_profile(*, session: Session, handle: object) -> ProfilePublic | None:
+def get_profile(
+    *, session: Session, handle: object, locale: str | None = None
+) -> ProfilePublic | None:
     """The public profile for a handle (any case), or None for unknown or deleted people."""
     if not isinstance(handle, str) or not 1 <= len(handle) <= 40:
         return None
@@ -58,11 +61,11 @@ def get_profile(*, session: Session, handle: object) -> ProfilePublic | None:
             User.email_verified_at.is_not(None),  # type: ignore[union-attr]
         )
     ).first()
-    return to_public(user) if user else None
+    return to_public(user, locale) if user else None
 
 
 def _clean_website(value: object) -> str:
-    url = clean_text(value, field="website", label="Website", max_length=200)
+    url = clean_text(value, field="website", label=N_("Website"), max_length=200)
     if not url:
         return ""
     if "://" not in url:
@@ -101,14 +104,14 @@ def update_profile(
     name = clean_text(
         keep(display_name, user.display_name),
         field="display_name",
-        label="Display name",
+        label=N_("Display name"),
         max_length=60,
     )
     about = clean_text(
-        keep(bio, user.bio), field="bio", label="Bio", max_length=500, multiline=True
+        keep(bio, user.bio), field="bio", label=N_("Bio"), max_length=500, multiline=True
     )
     where = clean_text(
-        keep(location, user.location), field="location", label="Location", max_length=80
+        keep(location, user.location), field="location", label=N_("Location"), max_length=80
     )
     site = _clean_website(keep(website, user.website))
     user.display_name = name or user.handle
@@ -127,7 +130,7 @@ def set_avatar(*, session: Session, user_id: object, data: bytes) -> ProfilePubl
         ratelimit.UPLOADS_PER_USER,
         "upload",
         str(user.id),
-        message="You have uploaded a lot of images in the last hour. Please wait a little.",
+        message=N_("You have uploaded a lot of images in the last hour. Please wait a little."),
     )
     stored = images.store_square_image(data, folder=AVATAR_FOLDER, sizes=AVATAR_SIZES)
     old = user.avatar_key
@@ -160,7 +163,9 @@ def _visible():
     )
 
 
-def newest_profiles(*, session: Session, limit: int = 12) -> list[ProfilePublic]:
+def newest_profiles(
+    *, session: Session, limit: int = 12, locale: str | None = None
+) -> list[ProfilePublic]:
     """People who joined most recently (uses ix_user_account_created_at)."""
     users = session.exec(
         select(User)
@@ -168,14 +173,16 @@ def newest_profiles(*, session: Session, limit: int = 12) -> list[ProfilePublic]
         .order_by(User.created_at.desc(), User.id.desc())
         .limit(limit)  # type: ignore[union-attr]
     ).all()
-    return [to_public(u) for u in users]
+    return [to_public(u, locale) for u in users]
 
 
 def count_members(*, session: Session) -> int:
     return session.exec(select(func.count()).select_from(User).where(*_visible())).one()
 
 
-def search_people(*, session: Session, query: object, limit: int = 24) -> list[ProfilePublic]:
+def search_people(
+    *, session: Session, query: object, limit: int = 24, locale: str | None = None
+) -> list[ProfilePublic]:
     """People whose handle starts with, or whose display name contains, the query."""
     if not isinstance(query, str):
         return []
@@ -195,4 +202,16 @@ def search_people(*, session: Session, query: object, limit: int = 24) -> list[P
         .order_by(User.handle_key)
         .limit(limit)
     ).all()
-    return [to_public(u) for u in users]
+    return [to_public(u, locale) for u in users]
+
+
+def set_locale(*, session: Session, user_id: object, locale: object) -> None:
+    """Save the person's UI language ('en' or 'de')."""
+    from social_market.i18n.catalog import normalize_language
+
+    user = require_user(session, user_id)
+    chosen = normalize_language(locale)
+    if chosen is None:
+        raise InvalidInput("That language is not available.", field="locale")
+    user.locale = chosen
+    session.add(user)

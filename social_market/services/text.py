@@ -28,10 +28,15 @@ def clean_text(
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{label} must be text.", field=field)
+        raise InvalidInput("{label} must be text.", field=field, label=label)
     if len(value) > max_length * 4 + 1000:
         # Refuse early: no need to normalise a megabyte to say it is too long.
-        raise InvalidInput(f"{label} can be at most {max_length} characters.", field=field)
+        raise InvalidInput(
+            "{label} can be at most {max_length} characters.",
+            field=field,
+            label=label,
+            max_length=max_length,
+        )
     text = unicodedata.normalize("NFC", value)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _FORBIDDEN.sub("", text)
@@ -42,14 +47,24 @@ def clean_text(
         text = re.sub(r"\s+", " ", text)
     text = text.strip()
     if len(text) > max_length:
-        raise InvalidInput(f"{label} can be at most {max_length} characters.", field=field)
+        raise InvalidInput(
+            "{label} can be at most {max_length} characters.",
+            field=field,
+            label=label,
+            max_length=max_length,
+        )
     return text
 
 
 def require_str(value: object, *, field: str, label: str, max_length: int = 1000) -> str:
     """A raw string (passwords: no normalising), with a type and size check."""
     if not isinstance(value, str):
-        raise InvalidInput(f"{label} must be text.", field=field)
+        raise InvalidInput("{label} must be text.", field=field, label=label)
     if len(value) > max_length:
-        raise InvalidInput(f"{label} can be at most {max_length} characters.", field=field)
+        raise InvalidInput(
+            "{label} can be at most {max_length} characters.",
+            field=field,
+            label=label,
+            max_length=max_length,
+        )
     return value

@@ -7,6 +7,7 @@ import logging
 import reflex as rx
 
 from social_market.db import session_scope
+from social_market.i18n.catalog import N_
 from social_market.services import accounts
 from social_market.services.errors import DomainError, InvalidToken, NotAllowed
 from social_market.state.forms import FormState
@@ -14,7 +15,7 @@ from social_market.urls import safe_next
 
 log = logging.getLogger(__name__)
 
-CHECK_EMAIL = (
+CHECK_EMAIL = N_(
     "Almost done! We have sent a confirmation link to {email}. "
     "Open it to activate your account. (Already have an account? The email tells you what to do.)"
 )
@@ -44,7 +45,7 @@ class SignUpState(FormState):
             self._fail(exc)
             return
         self.sent_to = str(data.get("email", "")).strip()[:254]
-        self.notice = CHECK_EMAIL.format(email=self.sent_to)
+        self.notice = self._t(CHECK_EMAIL, email=self.sent_to)
         self.done = True
 
     @rx.event
@@ -111,7 +112,7 @@ class ResetRequestState(FormState):
             self._fail(exc)
             return
         self.sent = True
-        self.notice = (
+        self.notice = self._t(
             "If an account uses that address, we have emailed it a link to choose a new "
             "password. The link expires in 1 hour."
         )
@@ -128,7 +129,7 @@ class ResetState(FormState):
             return
         token = self._path_tail()
         if data.get("password") != data.get("password_again"):
-            self.field_errors = {"password_again": "The two passwords are not the same."}
+            self.field_errors = {"password_again": self._t("The two passwords are not the same.")}
             return
         try:
             with session_scope() as session:

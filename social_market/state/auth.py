@@ -16,6 +16,7 @@ import reflex as rx
 
 from social_market.api.auth_routes import SESSION_COOKIE
 from social_market.db import session_scope
+from social_market.i18n.catalog import DEFAULT_LANGUAGE, gettext, negotiate, normalize_language
 from social_market.models import User
 from social_market.services import accounts, profiles
 from social_market.urls import safe_next
@@ -46,6 +47,9 @@ class AuthState(rx.State):
     """The signed-in person as the page shows them; the id itself stays on the server."""
 
     _user_id: int | None = None
+    # The UI language: the person's saved choice, else the cookie, else the browser's.
+    lang: str = DEFAULT_LANGUAGE
+    lang_cookie: str = rx.Cookie("", name="sm_lang", max_age=365 * 86400, same_site="lax")
     signed_in: bool = False
     me_handle: str = ""
     me_name: str = ""
@@ -83,7 +87,22 @@ class AuthState(rx.State):
             self.me_name = user.display_name or user.handle
             self.me_avatar = profiles.avatar_url(user.avatar_key, 96)
             self.me_initials = profiles.initials(self.me_name)
+        self._resolve_language(user)
         self.auth_checked = True
+
+    def _resolve_language(self, user: User | None) -> None:
+        chosen = (
+            normalize_language(user.locale if user else None)
+            or normalize_language(self.lang_cookie)
+            or negotiate(self.router.headers.accept_language)
+        )
+        if chosen != self.lang:
+            self.lang = chosen
+
+    def _t(self, message: str, **params) -> str:
+        """Translate a server-side message into the page's language."""
+        text = gettext(self.lang, message)
+        return text.format(**params) if params else text
 
     def _user_id_or_none(self) -> int | None:
         """Re-check the cookie's session in the database and return the user id."""
@@ -117,6 +136,20 @@ class AuthState(rx.State):
     def load_session(self):
         """on_load of every page: refresh who is signed in."""
         self._user_id_or_none()
+
+    @rx.event
+    def set_language(self, lang: str):
+        """The language switcher: remembered in a cookie, and on the account if signed in."""
+        chosen = normalize_language(lang)
+        if chosen is None:
+            return
+        self.lang = chosen
+        self.lang_cookie = chosen
+        user_id = self._user_id_or_none()
+        if user_id is not None:
+            with session_scope() as session:
+                profiles.set_locale(session=session, user_id=user_id, locale=chosen)
+        self.lang = chosen
 
     @rx.event
     def sign_out(self):

@@ -20,12 +20,13 @@ class FormState(AuthState):
         self.notice = ""
 
     def _fail(self, exc: DomainError) -> None:
+        message = exc.translated(self.lang)
         if exc.field:
-            self.field_errors = {exc.field: exc.message}
+            self.field_errors = {exc.field: message}
             self.error = ""
         else:
             self.field_errors = {}
-            self.error = exc.message
+            self.error = message
 
     def _form(self, form_data: object) -> dict[str, object] | None:
         """The submitted form as a dict, or None (with a message) for anything else.
@@ -35,5 +36,5 @@ class FormState(AuthState):
         """
         if isinstance(form_data, dict):
             return form_data
-        self.error = "The form could not be read. Please reload the page and try again."
+        self.error = self._t("The form could not be read. Please reload the page and try again.")
         return None

@@ -7,6 +7,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from social_market.db import session_scope
+from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.i18n.format import format_number
 from social_market.models import ProfilePublic
 from social_market.services import profiles
@@ -16,13 +17,17 @@ from social_market.state.auth import AuthState
 class HomeState(AuthState):
     newest: list[ProfilePublic] = []
     member_count: str = ""
+    member_total: int = 0
 
     @rx.event
     def load(self):
         self._user_id_or_none()
         with session_scope() as session:
-            self.newest = profiles.newest_profiles(session=session, limit=12)
-            self.member_count = format_number(profiles.count_members(session=session))
+            self.newest = profiles.newest_profiles(
+                session=session, limit=12, locale=BABEL_LOCALE.get(self.lang)
+            )
+            self.member_total = profiles.count_members(session=session)
+        self.member_count = format_number(self.member_total, BABEL_LOCALE.get(self.lang))
 
 
 class ProfileState(AuthState):
@@ -35,7 +40,9 @@ class ProfileState(AuthState):
         me = self._user_id_or_none()
         handle = self._path_tail()
         with session_scope() as session:
-            self.profile = profiles.get_profile(session=session, handle=handle)
+            self.profile = profiles.get_profile(
+                session=session, handle=handle, locale=BABEL_LOCALE.get(self.lang)
+            )
         self.found = self.profile is not None
         self.is_me = bool(self.profile and me == self.profile.id)
 
@@ -51,7 +58,9 @@ class PeopleSearchState(AuthState):
         q = self.router.url.query_parameters.get("q", "")
         self.query = q[:60] if isinstance(q, str) else ""
         with session_scope() as session:
-            self.results = profiles.search_people(session=session, query=self.query)
+            self.results = profiles.search_people(
+                session=session, query=self.query, locale=BABEL_LOCALE.get(self.lang)
+            )
         self.searched = bool(self.query.strip())
 
     @rx.event

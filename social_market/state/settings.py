@@ -7,6 +7,7 @@ import logging
 import reflex as rx
 
 from social_market.db import session_scope
+from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.services import accounts, profiles
 from social_market.services.errors import DomainError, NotAllowed
 from social_market.state.auth import AuthState
@@ -47,14 +48,14 @@ class ProfileSettingsState(FormState):
         self.welcome = self.router.url.query_parameters.get("welcome") == "1"
         with session_scope() as session:
             user = accounts.require_user(session, user_id)
-            self._fill(profiles.to_public(user))
+            self._fill(profiles.to_public(user, BABEL_LOCALE.get(self.lang)))
 
     @rx.event
     def save(self, form_data: dict):
         self._clear()
         user_id = self._user_id_or_none()
         if user_id is None:
-            self.error = "Your session has ended. Please sign in again."
+            self.error = self._t("Your session has ended. Please sign in again.")
             return
         data = self._form(form_data)
         if data is None:
@@ -73,28 +74,28 @@ class ProfileSettingsState(FormState):
             self._fail(exc)
             return
         self._fill(profile)
-        self.notice = "Your profile is saved."
-        return rx.toast.success("Profile saved")
+        self.notice = self._t("Your profile is saved.")
+        return rx.toast.success(self._t("Profile saved"))
 
     @rx.event
     async def upload_avatar(self, files: list[rx.UploadFile]):
         self.avatar_error = ""
         user_id = self._user_id_or_none()
         if user_id is None:
-            self.avatar_error = "Your session has ended. Please sign in again."
+            self.avatar_error = self._t("Your session has ended. Please sign in again.")
             return
         if not isinstance(files, list) or len(files) != 1 or not hasattr(files[0], "read"):
-            self.avatar_error = "Please choose one image."
+            self.avatar_error = self._t("Please choose one image.")
             return
         data = await files[0].read(MAX_UPLOAD_READ)
         try:
             with session_scope() as session:
                 profile = profiles.set_avatar(session=session, user_id=user_id, data=data)
         except DomainError as exc:
-            self.avatar_error = exc.message
+            self.avatar_error = exc.translated(self.lang)
             return
         self._fill(profile)
-        return rx.toast.success("New photo saved")
+        return rx.toast.success(self._t("New photo saved"))
 
     @rx.event
     def remove_avatar(self):
@@ -124,13 +125,15 @@ class SecurityState(FormState):
         self._clear()
         user_id = self._user_id_or_none()
         if user_id is None:
-            self.error = "Your session has ended. Please sign in again."
+            self.error = self._t("Your session has ended. Please sign in again.")
             return
         data = self._form(form_data)
         if data is None:
             return
         if data.get("new_password") != data.get("new_password_again"):
-            self.field_errors = {"new_password_again": "The two new passwords are not the same."}
+            self.field_errors = {
+                "new_password_again": self._t("The two new passwords are not the same.")
+            }
             return
         try:
             with session_scope() as session:
@@ -145,8 +148,8 @@ class SecurityState(FormState):
         except DomainError as exc:
             self._fail(exc)
             return
-        self.notice = "Your password is changed. Other devices have been signed out."
-        return rx.toast.success("Password changed")
+        self.notice = self._t("Your password is changed. Other devices have been signed out.")
+        return rx.toast.success(self._t("Password changed"))
 
     @rx.event
     def sign_out_everywhere(self):
@@ -168,7 +171,7 @@ class SecurityState(FormState):
         if data is None:
             return
         if data.get("confirm") != "DELETE":
-            self.delete_error = "Type DELETE in capital letters to confirm."
+            self.delete_error = self._t("Type DELETE in capital letters to confirm.")
             return
         try:
             with session_scope() as session:
@@ -176,7 +179,7 @@ class SecurityState(FormState):
                     session=session, user_id=user_id, password=data.get("password")
                 )
         except (DomainError, NotAllowed) as exc:
-            self.delete_error = exc.message
+            self.delete_error = exc.translated(self.lang)
             return
         log.info("user %s deleted their account", user_id)
         return AuthState.sign_out
