@@ -34,6 +34,7 @@ app = rx.App(
     api_transformer=[api, SecurityMiddleware],
     head_components=[
         *(rx.el.script(src=f"/i18n/{lang}.js") for lang in LANGUAGES),
+        rx.el.script(src="/a11y.js"),
         rx.el.meta(name="description", content="Social Market: handmade goods and their makers."),
     ],
 )

@@ -75,7 +75,7 @@ def signup_page() -> rx.Component:
                     rx.text(
                         t("Already a member?"),
                         " ",
-                        rx.link(t("Sign in"), href=urls.SIGN_IN),
+                        rx.link(t("Sign in"), href=urls.SIGN_IN, underline="always"),
                         size="2",
                     ),
                     spacing="3",

@@ -66,6 +66,7 @@ def profile_settings_page() -> rx.Component:
                                 type="button",
                             ),
                             id="avatar-upload",
+                            custom_attrs={"data-file-label": t("Choose a photo")},
                             max_files=1,
                             multiple=False,
                             accept={
