@@ -6,7 +6,7 @@ import reflex as rx
 from fastapi import FastAPI
 
 from social_market import urls
-from social_market.api import auth_routes
+from social_market.api import auth_routes, share_routes
 from social_market.api.middleware import SecurityMiddleware
 from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
 from social_market.migrations import require_current_schema
@@ -19,6 +19,7 @@ from social_market.state.settings import ProfileSettingsState, SecurityState
 
 api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 api.include_router(auth_routes.router)
+api.include_router(share_routes.router)
 
 
 @api.get("/api/health")
@@ -34,7 +35,7 @@ app = rx.App(
     api_transformer=[api, SecurityMiddleware],
     head_components=[
         *(rx.el.script(src=f"/i18n/{lang}.js") for lang in LANGUAGES),
-        rx.el.script(src="/a11y.js"),
+        rx.el.script(src="/app.js"),
         rx.el.meta(name="description", content="Social Market: handmade goods and their makers."),
     ],
 )

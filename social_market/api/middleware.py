@@ -1,4 +1,8 @@
-"""ASGI middleware around the whole backend: security headers and an upload size cap."""
+"""ASGI middleware around the whole backend: security headers and an upload size cap.
+
+Every response refuses to be framed (clickjacking), except the /embed/ cards, which
+set their own CSP (frame-ancestors *, no scripts) and never touch the session cookie.
+"""
 
 from __future__ import annotations
 
@@ -31,10 +35,16 @@ class SecurityMiddleware:
                 await _reject(send)
                 return
 
+        embeddable = scope.get("path", "").startswith("/embed/")
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 existing = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in existing]
+                extra = [
+                    (k, v)
+                    for k, v in SECURITY_HEADERS
+                    if k not in existing and not (embeddable and k == b"x-frame-options")
+                ]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

@@ -8,6 +8,7 @@ from social_market import urls
 from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
 from social_market.components.layout import page
+from social_market.components.share import share_menu
 from social_market.i18n.ui import t, tn
 from social_market.models import ProfilePublic
 from social_market.state.auth import AuthState
@@ -169,9 +170,22 @@ def profile_page() -> rx.Component:
                             wrap="wrap",
                             color=rx.color("gray", 11),
                         ),
-                        rx.cond(
-                            s.is_me,
-                            link_button(t("Edit profile"), urls.SETTINGS, variant="soft", size="2"),
+                        rx.hstack(
+                            rx.cond(
+                                s.is_me,
+                                link_button(
+                                    t("Edit profile"), urls.SETTINGS, variant="soft", size="2"
+                                ),
+                            ),
+                            share_menu(
+                                url=s.share_url,
+                                title=s.share_title,
+                                mailto=s.mailto,
+                                embed_code=s.embed_code,
+                                embed_open=s.embed_open,
+                                on_embed_open_change=s.set_embed_open,
+                            ),
+                            spacing="2",
                         ),
                         spacing="2",
                         align="start",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import html
+from urllib.parse import quote, urlencode
 
 import reflex as rx
 
@@ -34,6 +35,15 @@ class ProfileState(AuthState):
     found: bool = True
     profile: ProfilePublic | None = None
     is_me: bool = False
+    share_url: str = ""
+    share_title: str = ""
+    mailto: str = ""
+    embed_code: str = ""
+    embed_open: bool = False
+
+    @rx.event
+    def set_embed_open(self, value: bool):
+        self.embed_open = value is True
 
     @rx.event
     def load(self):
@@ -45,6 +55,22 @@ class ProfileState(AuthState):
             )
         self.found = self.profile is not None
         self.is_me = bool(self.profile and me == self.profile.id)
+        if self.profile is not None:
+            self._set_share_links(self.profile)
+
+    def _set_share_links(self, profile: ProfilePublic) -> None:
+        """Links that work outside the app (link previews need the server-rendered route)."""
+        backend = rx.config.get_config().api_url.rstrip("/")
+        handle = quote(profile.handle, safe="")
+        self.share_url = f"{backend}/share/u/{handle}"
+        self.share_title = f"{profile.display_name} (@{profile.handle}) · Social Market"
+        self.mailto = "mailto:?" + urlencode(
+            {"subject": self.share_title, "body": self.share_url}, quote_via=quote
+        )
+        self.embed_code = (
+            f'<iframe src="{backend}/embed/u/{handle}" title="{html.escape(self.share_title)}" '
+            'width="440" height="90" style="border:0" loading="lazy"></iframe>'
+        )
 
 
 class PeopleSearchState(AuthState):

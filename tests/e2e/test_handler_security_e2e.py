@@ -48,6 +48,8 @@ HANDLERS = [
     (SecurityState, "delete_account", "form_data"),
     (HomeState, "load", None),
     (ProfileState, "load", None),
+    (ProfileState, "set_embed_open", "value"),
+    (AuthState, "set_language", "lang"),
     (PeopleSearchState, "load", None),
     (PeopleSearchState, "submit", "form_data"),
     (AuthState, "load_session", None),

@@ -18,3 +18,15 @@
     attributeFilter: ["data-file-label"],
   });
 })();
+
+/* Share buttons: the Web Share API where the browser has it, else copy the link. */
+window.__smShare = function () {
+  var el = document.getElementById("share-data");
+  if (!el) return;
+  var data = { title: el.dataset.title, url: el.dataset.url };
+  if (navigator.share) {
+    navigator.share(data).catch(function () {});
+  } else if (navigator.clipboard) {
+    navigator.clipboard.writeText(data.url);
+  }
+};

@@ -1,0 +1,110 @@
+"""Sharing outside the app: share menu, link previews without JavaScript, embeddable card,
+and pages that refuse to be framed."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import httpx
+import pytest
+import reflex as rx
+from playwright.sync_api import expect
+
+from social_market.db import session_scope
+from social_market.services import profiles
+from tests.e2e.conftest import goto
+from tests.factories import make_user
+
+# One worker runs every end-to-end test: one app, one frontend build.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+
+def _backend() -> str:
+    return rx.config.get_config().api_url.rstrip("/")
+
+
+@pytest.fixture
+def sharer():
+    with session_scope() as session:
+        from sqlmodel import select
+
+        from social_market.models import User
+
+        user = session.exec(select(User).where(User.handle_key == "sharer")).first()
+        if user is None:
+            user = make_user(
+                session,
+                handle="sharer",
+                display_name='Sam "<b>Sharer</b>"',
+                bio="Linen & wool, woven slowly.",
+            )
+            from tests.services.test_profiles import _image
+
+            profiles.set_avatar(session=session, user_id=user.id, data=_image())
+        return user.handle
+
+
+def _meta(page_html: str, key: str) -> str | None:
+    m = re.search(rf'<meta (?:property|name)="{re.escape(key)}" content="([^"]*)"', page_html)
+    return html.unescape(m.group(1)) if m else None
+
+
+def test_link_preview_tags_come_from_the_server_without_javascript(app_url, sharer):
+    r = httpx.get(
+        f"{_backend()}/share/u/{sharer}", headers={"User-Agent": "Slackbot-LinkExpanding 1.0"}
+    )
+    assert r.status_code == 200
+    body = r.text
+    assert _meta(body, "og:title") == 'Sam "<b>Sharer</b>" (@sharer) · Social Market'
+    assert _meta(body, "og:description") == "Linen & wool, woven slowly."
+    assert _meta(body, "og:url").endswith("/u/sharer")
+    assert re.search(r"/_upload/avatars/[\w-]+_400\.webp$", _meta(body, "og:image"))
+    assert _meta(body, "twitter:card") == "summary"
+    assert "<b>Sharer</b>" not in body  # user text is escaped
+    image = httpx.get(_meta(body, "og:image"))
+    assert image.status_code == 200 and image.headers["content-type"] == "image/webp"
+
+
+def test_link_preview_of_an_unknown_person_is_a_404(app_url):
+    r = httpx.get(f"{_backend()}/share/u/nobody-at-all")
+    assert r.status_code == 404
+    assert "og:title" not in r.text
+
+
+def test_embed_card_is_small_frameable_and_inert(app_url, sharer):
+    r = httpx.get(f"{_backend()}/embed/u/{sharer}")
+    assert r.status_code == 200
+    assert len(r.content) <= 20 * 1024
+    assert "set-cookie" not in r.headers
+    assert "x-frame-options" not in r.headers
+    assert "frame-ancestors *" in r.headers["content-security-policy"]
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert "<script" not in r.text.lower()
+    assert "/u/sharer" in r.text
+
+
+def test_app_routes_refuse_to_be_framed(app_url):
+    for path in ("/api/health", "/share/u/sharer", "/ping"):
+        r = httpx.get(f"{_backend()}{path}")
+        assert r.headers.get("x-frame-options") == "DENY", path
+        assert "frame-ancestors 'none'" in r.headers.get("content-security-policy", ""), path
+        assert r.headers.get("x-content-type-options") == "nosniff"
+
+
+def test_share_menu_copies_the_preview_link_and_offers_an_embed_code(new_context, sharer):
+    ctx = new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = ctx.new_page()
+    goto(page, f"/u/{sharer}")
+    page.locator("#share-button").click()
+    page.get_by_role("menuitem", name="Copy link").click()
+    expect(page.get_by_text("Link copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == f"{_backend()}/share/u/{sharer}"
+    # The menu closed when "Copy link" was chosen; open it again once it is gone.
+    expect(page.get_by_role("menu")).to_have_count(0)
+    embed_item = page.get_by_role("menuitem", name="Embed on your site")
+    page.locator("#share-button").click()
+    expect(embed_item).to_be_visible()
+    embed_item.click()
+    code = page.locator("#embed-code").input_value()
+    assert f"{_backend()}/embed/u/{sharer}" in code and code.startswith("<iframe")
