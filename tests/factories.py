@@ -6,7 +6,7 @@ import itertools
 
 from sqlmodel import Session
 
-from social_market.models import User, utcnow
+from social_market.models import Listing, ShippingRate, Shop, User, utcnow
 from social_market.services import passwords
 
 PASSWORD = "correct horse battery"
@@ -36,3 +36,51 @@ def make_user(
     session.add(user)
     session.flush()
     return user
+
+
+def make_shop(session: Session, *, owner: User | None = None, **fields) -> Shop:
+    """A shop (with domestic/EU/world shipping rates) for ``owner`` (a new user if None)."""
+    owner = owner or make_user(session)
+    n = next(_counter)
+    slug = fields.pop("slug", f"shop-{n}")
+    shop = Shop(
+        owner_id=owner.id,
+        slug=slug,
+        name=fields.pop("name", f"Shop {n}"),
+        country=fields.pop("country", "DE"),
+        payment_details=fields.pop("payment_details", "IBAN DE02 1203 0000 0000 2020 51"),
+        **fields,
+    )
+    session.add(shop)
+    session.flush()
+    for zone, first, extra in (("domestic", 490, 100), ("eu", 990, 200), ("world", 1990, 500)):
+        session.add(
+            ShippingRate(
+                shop_id=shop.id, zone=zone, first_item_cents=first, additional_item_cents=extra
+            )
+        )
+    session.flush()
+    return shop
+
+
+def make_listing(session: Session, *, shop: Shop | None = None, **fields) -> Listing:
+    """An active listing (state, stock and price can be overridden)."""
+    shop = shop or make_shop(session)
+    n = next(_counter)
+    title = fields.pop("title", f"Handmade thing {n}")
+    listing = Listing(
+        shop_id=shop.id,
+        title=title,
+        slug=fields.pop("slug", f"handmade-thing-{n}"),
+        price_cents=fields.pop("price_cents", 2500),
+        quantity=fields.pop("quantity", 5),
+        category_id=fields.pop("category_id", 101),
+        state=fields.pop("state", "active"),
+        shop_name=shop.name,
+        shop_country=shop.country,
+        published_at=utcnow(),
+        **fields,
+    )
+    session.add(listing)
+    session.flush()
+    return listing

@@ -2,6 +2,32 @@
 
 from social_market.models.auth import AuthSession, OneTimeToken
 from social_market.models.base import utcnow
+from social_market.models.market import (
+    CartItem,
+    FavouriteListing,
+    FavouriteShop,
+    Listing,
+    ListingPhoto,
+    Order,
+    OrderLine,
+    ShippingRate,
+    Shop,
+)
 from social_market.models.user import ProfilePublic, User
 
-__all__ = ["AuthSession", "OneTimeToken", "ProfilePublic", "User", "utcnow"]
+__all__ = [
+    "AuthSession",
+    "CartItem",
+    "FavouriteListing",
+    "FavouriteShop",
+    "Listing",
+    "ListingPhoto",
+    "OneTimeToken",
+    "Order",
+    "OrderLine",
+    "ProfilePublic",
+    "ShippingRate",
+    "Shop",
+    "User",
+    "utcnow",
+]

@@ -20,7 +20,9 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 def _worker() -> str:
-    return re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main")) or "main"
+    """A name unique to this test process (pytest runs may overlap on one server)."""
+    name = re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main")) or "main"
+    return f"{name}_{os.getpid()}"
 
 
 def _pg_url() -> str | None:
@@ -60,6 +62,10 @@ def postgresql_engine():
         command.upgrade(cfg, "head")
     yield engine
     engine.dispose()
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
