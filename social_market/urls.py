@@ -14,10 +14,36 @@ SETTINGS = "/settings"
 SETTINGS_SECURITY = "/settings/security"
 PROFILE = "/u/[handle]"
 PEOPLE = "/people"
+SEARCH = "/search"
+CATEGORY = "/c/[category]"
+SHOP = "/shop/[slug]"
+LISTING = "/listing/[listing]"
+FAVOURITES = "/favourites"
+CART = "/cart"
+CHECKOUT = "/checkout"
+ORDERS = "/orders"
+ORDER = "/orders/[reference]"
+SELL = "/sell"  # the seller dashboard
+SELL_SHOP = "/sell/shop"  # open / edit one's shop
+SELL_LISTING_NEW = "/sell/listings/new"
+SELL_LISTING_EDIT = "/sell/listings/[listing]"
+SELL_ORDERS = "/sell/orders"
 
 
 def profile_url(handle: str) -> str:
     return f"/u/{quote(handle)}"
+
+
+def listing_url(listing_id: int, slug: str) -> str:
+    return f"/listing/{listing_id}-{quote(slug)}" if slug else f"/listing/{listing_id}"
+
+
+def shop_url(slug: str) -> str:
+    return f"/shop/{quote(slug)}"
+
+
+def order_url(reference: str) -> str:
+    return f"/orders/{quote(reference)}"
 
 
 def safe_next(value: object) -> str:

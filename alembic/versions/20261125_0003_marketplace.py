@@ -82,6 +82,8 @@ def upgrade() -> None:
         sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
         sa.Column("shop_name", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
         sa.Column("shop_country", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("cover_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("cover_alt", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("view_count", sa.Integer(), nullable=False),
         sa.Column("favourite_count", sa.Integer(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),

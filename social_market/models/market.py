@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -111,6 +112,9 @@ class Listing(SQLModel, table=True):
     # Copied from the shop, so that search can match and filter on them in one table.
     shop_name: str = Field(default="", max_length=60)
     shop_country: str = Field(default="", max_length=2)
+    # The first photo's key and alt text, copied here so grids need no second query.
+    cover_key: str | None = Field(default=None, max_length=64)
+    cover_alt: str = Field(default="", max_length=200)
     view_count: int = 0
     favourite_count: int = 0
     created_at: datetime = Field(default_factory=utcnow)
@@ -222,3 +226,20 @@ class OrderLine(SQLModel, table=True):
     line_total_cents: int
     made_to_order: bool = False
     lead_time_days: int | None = None
+
+
+class ListingCard(BaseModel):
+    """A listing as grids and search results show it: safe for client-visible state."""
+
+    id: int
+    url: str  # /listing/<id>-<slug>
+    title: str
+    price: str  # formatted for the viewer's locale, e.g. "24,50 €"
+    price_cents: int
+    currency: str
+    photo_url: str  # grid thumbnail below the upload URL; '' when there is no photo
+    photo_alt: str
+    shop_name: str
+    state: str
+    made_to_order: bool
+    in_stock: bool
