@@ -97,6 +97,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("listing", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_listing_state_favourite_count_id", ["state", "favourite_count", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_listing_state_created_at_id", ["state", "created_at", "id"], unique=False
+        )
+        batch_op.create_index(
             "ix_listing_shop_id_state_created_at_id",
             ["shop_id", "state", "created_at", "id"],
             unique=False,
@@ -265,6 +271,8 @@ def downgrade() -> None:
     op.drop_table("shop_order")
     op.drop_table("shipping_rate")
     with op.batch_alter_table("listing", schema=None) as batch_op:
+        batch_op.drop_index("ix_listing_state_favourite_count_id")
+        batch_op.drop_index("ix_listing_state_created_at_id")
         batch_op.drop_index("ix_listing_shop_id_state_created_at_id")
 
     op.drop_table("listing")

@@ -86,6 +86,9 @@ class Listing(SQLModel, table=True):
             "created_at",
             "id",
         ),
+        # Home page: most favourited, and newest, active listings.
+        Index("ix_listing_state_favourite_count_id", "state", "favourite_count", "id"),
+        Index("ix_listing_state_created_at_id", "state", "created_at", "id"),
         # Last line of defence against overselling and free-money bugs.
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
         CheckConstraint("price_cents > 0", name="price_positive"),

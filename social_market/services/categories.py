@@ -140,14 +140,14 @@ def get(category_id: int) -> Category | None:
     return CATEGORIES.get(category_id)
 
 
-def check_category(value: object) -> int:
+def check_category(value: object, *, field: str = "category_id") -> int:
     """A known category id from form input (int or digit string), or InvalidInput."""
     if isinstance(value, bool):
         value = None
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or value not in CATEGORIES:
-        raise InvalidInput("Please choose a category from the list.", field="category")
+        raise InvalidInput("Please choose a category from the list.", field=field)
     return value
 
 

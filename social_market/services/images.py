@@ -89,6 +89,45 @@ def store_square_image(data: bytes, *, folder: str, sizes: Iterable[int]) -> Sto
     return stored
 
 
+def store_image(
+    data: bytes,
+    *,
+    folder: str,
+    square: Iterable[int] = (),
+    fit: Iterable[int] = (),
+    crop: Iterable[tuple[int, int]] = (),
+) -> tuple[StoredImage, int, int]:
+    """Validate ``data`` and store WebP variants under one random key.
+
+    ``square`` sizes are cropped square (grids), ``fit`` sizes keep the aspect ratio
+    within a box of that many pixels (never enlarged), ``crop`` sizes are cropped to an
+    exact width x height (banners; the file is named by its width). Returns the stored
+    key and the original's width and height.
+    """
+    img = _open_checked(data)
+    img = ImageOps.exif_transpose(img)
+    img = img.convert("RGBA") if img.mode in ("P", "LA", "RGBA") else img.convert("RGB")
+    stored = StoredImage(key=secrets.token_urlsafe(16))
+    target = get_settings().upload_dir / folder
+    target.mkdir(parents=True, exist_ok=True)
+    variants: list[tuple[int, Image.Image]] = []
+    for size in square:
+        variants.append((size, ImageOps.fit(img, (size, size), method=Image.Resampling.LANCZOS)))
+    for size in fit:
+        copy = img.copy()
+        copy.thumbnail((size, size), Image.Resampling.LANCZOS)
+        variants.append((size, copy))
+    for width, height in crop:
+        variants.append(
+            (width, ImageOps.fit(img, (width, height), method=Image.Resampling.LANCZOS))
+        )
+    for size, variant in variants:
+        clean = Image.new(variant.mode, variant.size)
+        clean.paste(variant)
+        clean.save(stored.path(folder, size), format="WEBP", quality=85, method=4)
+    return stored, img.width, img.height
+
+
 def delete_stored(key: str | None, *, folder: str, sizes: Iterable[int]) -> None:
     if not key:
         return
