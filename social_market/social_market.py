@@ -10,11 +10,13 @@ from social_market.api import auth_routes, share_routes
 from social_market.api.middleware import SecurityMiddleware
 from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
 from social_market.migrations import require_current_schema
-from social_market.pages import auth_pages, people_pages, settings_pages
+from social_market.pages import auth_pages, market_pages, people_pages, sell_pages, settings_pages
 from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
+from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
 from social_market.state.people import HomeState, PeopleSearchState, ProfileState
+from social_market.state.sell import ListingEditorState, ShopEditorState
 from social_market.state.settings import ProfileSettingsState, SecurityState
 
 api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -88,6 +90,42 @@ app.add_page(
     route=urls.PEOPLE,
     title="People · Social Market",
     on_load=PeopleSearchState.load,
+)
+app.add_page(
+    market_pages.shop_page,
+    route=urls.SHOP,
+    title="Shop · Social Market",
+    on_load=ShopPageState.load,
+)
+app.add_page(
+    market_pages.listing_page,
+    route=urls.LISTING,
+    title="Social Market",
+    on_load=ListingPageState.load,
+)
+app.add_page(
+    market_pages.favourites_page,
+    route=urls.FAVOURITES,
+    title="Favourites · Social Market",
+    on_load=FavouritesState.load,
+)
+app.add_page(
+    sell_pages.shop_editor_page,
+    route=urls.SELL_SHOP,
+    title="Your shop · Social Market",
+    on_load=ShopEditorState.load,
+)
+app.add_page(
+    sell_pages.listing_editor_page,
+    route=urls.SELL_LISTING_NEW,
+    title="New listing · Social Market",
+    on_load=ListingEditorState.load,
+)
+app.add_page(
+    sell_pages.listing_editor_page,
+    route=urls.SELL_LISTING_EDIT,
+    title="Edit listing · Social Market",
+    on_load=ListingEditorState.load,
 )
 app.add_page(
     people_pages.not_found_page, route="404", title="Not found · Social Market", on_load=load

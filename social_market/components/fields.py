@@ -31,7 +31,9 @@ def field(
     if default_value is not None:
         common["default_value"] = default_value
     control = (
-        rx.text_area(rows="4", **common) if multiline else rx.input(type=type, size="3", **common)
+        rx.text_area(**{"rows": "4", **common})
+        if multiline
+        else rx.input(type=type, size="3", **common)
     )
     return rx.vstack(
         rx.el.label(label, html_for=control_id, class_name="sm-label"),
@@ -60,4 +62,69 @@ def form_notice(message: rx.Var[str]) -> rx.Component:
     return rx.cond(
         message != "",
         rx.callout(message, icon="info", color_scheme="grass", role="status", width="100%"),
+    )
+
+
+def select_field(
+    label: str,
+    name: str,
+    options: rx.Var[list[list[str]]],
+    errors: rx.Var,
+    *,
+    default_value: rx.Var | str = "",
+    placeholder: str | rx.Var = "",
+    translate: bool = False,
+    **props,
+) -> rx.Component:
+    """A native <select> (keyboard- and screen-reader-friendly) over [value, label] pairs.
+
+    ``translate`` runs each label through the catalogue (for msgid labels such as
+    category names).
+    """
+    from social_market.i18n.ui import t_var
+
+    control_id = f"field-{name}"
+    options = rx.Var.create(options)
+    return rx.vstack(
+        rx.el.label(label, html_for=control_id, class_name="sm-label"),
+        rx.el.select(
+            rx.cond(placeholder != "", rx.el.option(placeholder, value="")),
+            rx.foreach(
+                options,
+                lambda o: rx.el.option(t_var(o[1]) if translate else o[1], value=o[0]),
+            ),
+            id=control_id,
+            name=name,
+            default_value=default_value,
+            # A native select applies its default only when mounted: remount it once the
+            # options (or the value) arrive from the server.
+            key=rx.Var.create(default_value).to(str) + "-" + options.length().to(str),
+            aria_invalid=rx.cond(errors.contains(name), "true", "false"),
+            aria_describedby=f"{control_id}-msg",
+            class_name="sm-select",
+            **props,
+        ),
+        rx.text(
+            rx.cond(errors.contains(name), errors[name].to(str), ""),
+            id=f"{control_id}-msg",
+            size="1",
+            color=rx.color("red", 11),
+            role=rx.cond(errors.contains(name), "alert", ""),
+        ),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def check_field(label: str, name: str, *, default_checked: rx.Var | bool = False) -> rx.Component:
+    return rx.text(
+        rx.flex(
+            rx.checkbox(name=name, default_checked=default_checked, id=f"field-{name}"),
+            label,
+            gap="2",
+            align="center",
+        ),
+        as_="label",
+        size="2",
     )

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from social_market.db import get_engine, session_scope
 from social_market.demo.generator import DEMO_PASSWORD, NAMED, generate
+from social_market.demo.market import generate_market
 from social_market.migrations import check_schema
 from social_market.models import User
 
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--if-empty", action="store_true", help="do nothing if there are users")
     parser.add_argument("--no-avatars", action="store_true")
+    parser.add_argument(
+        "--listings-per-shop", type=int, default=4, help="0: people only, no marketplace"
+    )
     args = parser.parse_args(argv)
     check_schema(get_engine())
     with session_scope() as session:
@@ -28,7 +32,19 @@ def main(argv: list[str] | None = None) -> int:
         summary = generate(
             session, users=args.users, seed=args.seed, with_avatars=not args.no_avatars
         )
+        market = None
+        if args.listings_per_shop > 0:
+            buyers = [u for u in summary.user_ids if u not in set(summary.maker_ids)]
+            market = generate_market(
+                session,
+                maker_ids=summary.maker_ids,
+                buyer_ids=buyers,
+                seed=args.seed,
+                listings_per_shop=args.listings_per_shop,
+            )
     print(f"Demo data: {len(summary.user_ids)} people ({len(summary.maker_ids)} makers).")
+    if market is not None:
+        print(f"  {len(market.shop_ids)} shops, {len(market.listing_ids)} listings.")
     for handle, email, *_ in NAMED:
         print(f"  sign in as {email} / {DEMO_PASSWORD}   (profile /u/{handle})")
     return 0

@@ -64,3 +64,18 @@ def tn(singular: str, plural: str, count: Var | int, **params) -> Var[str]:
         _var_type=str,
         _var_data=rx.vars.VarData.merge(*var_data),
     )
+
+
+def t_var(message: Var) -> Var[str]:
+    """Translate a msgid that arrives as data (e.g. a category name from the server).
+
+    The msgid itself must be in the catalogue (marked with ``N_`` where it is defined).
+    """
+    lang = _lang()
+    msg = Var.create(message)
+    expr = f"({_HAS_CATALOG} ? window.__smT({lang!s}, {msg!s}) : {msg!s})"
+    return Var(
+        _js_expr=f"({expr})",
+        _var_type=str,
+        _var_data=rx.vars.VarData.merge(lang._get_all_var_data(), msg._get_all_var_data()),
+    )

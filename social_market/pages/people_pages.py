@@ -8,6 +8,7 @@ from social_market import urls
 from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
 from social_market.components.layout import page
+from social_market.components.listing_card import listing_grid
 from social_market.components.share import share_menu
 from social_market.i18n.ui import t, tn
 from social_market.models import ProfilePublic
@@ -103,6 +104,30 @@ def home_page() -> rx.Component:
                 border_radius="16px",
                 background=rx.color("accent", 3),
                 width="100%",
+            ),
+            rx.cond(
+                HomeState.featured.length() > 0,
+                rx.vstack(
+                    rx.heading(t("Loved by the community"), size="6", as_="h2"),
+                    listing_grid(HomeState.featured),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            rx.cond(
+                HomeState.new_listings.length() > 0,
+                rx.vstack(
+                    rx.hstack(
+                        rx.heading(t("Just listed"), size="6", as_="h2"),
+                        rx.spacer(),
+                        rx.link(t("See all"), href="/search?sort=newest"),
+                        width="100%",
+                        align="baseline",
+                    ),
+                    listing_grid(HomeState.new_listings),
+                    spacing="3",
+                    width="100%",
+                ),
             ),
             rx.hstack(
                 rx.heading(t("New in the community"), size="6", as_="h2"),

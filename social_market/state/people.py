@@ -11,11 +11,14 @@ from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.i18n.format import format_number
 from social_market.models import ProfilePublic
-from social_market.services import profiles
+from social_market.models.market import ListingCard
+from social_market.services import listings, profiles
 from social_market.state.auth import AuthState
 
 
 class HomeState(AuthState):
+    featured: list[ListingCard] = []
+    new_listings: list[ListingCard] = []
     newest: list[ProfilePublic] = []
     member_count: str = ""
     member_total: int = 0
@@ -23,10 +26,11 @@ class HomeState(AuthState):
     @rx.event
     def load(self):
         self._user_id_or_none()
+        locale = BABEL_LOCALE.get(self.lang)
         with session_scope() as session:
-            self.newest = profiles.newest_profiles(
-                session=session, limit=12, locale=BABEL_LOCALE.get(self.lang)
-            )
+            self.featured = listings.featured(session=session, limit=8, locale=locale)
+            self.new_listings = listings.newest(session=session, limit=8, locale=locale)
+            self.newest = profiles.newest_profiles(session=session, limit=12, locale=locale)
             self.member_total = profiles.count_members(session=session)
         self.member_count = format_number(self.member_total, BABEL_LOCALE.get(self.lang))
 

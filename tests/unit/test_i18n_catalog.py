@@ -87,7 +87,7 @@ _NOT_TEXT = {
     "soft",
     "ghost",
 }
-_NOT_TEXT |= {"outline", "surface", "classic", "none", "auto", "inherit"}
+_NOT_TEXT |= {"outline", "surface", "classic", "none", "auto", "inherit", "currentColor"}
 
 
 def _name(node) -> str:

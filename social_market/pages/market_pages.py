@@ -1,0 +1,475 @@
+"""Buyer-facing marketplace pages: a shop, a listing, one's favourites."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from social_market import urls
+from social_market.components.avatar import avatar
+from social_market.components.buttons import link_button
+from social_market.components.layout import page
+from social_market.components.listing_card import listing_grid, listing_photo, upload_src
+from social_market.i18n.ui import t, t_var, tn
+from social_market.services.listings import PhotoPublic
+from social_market.services.shops import ShippingRatePublic, ShopPublic
+from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
+
+
+def not_found_block(message) -> rx.Component:
+    return rx.vstack(
+        rx.heading(message, size="6", as_="h1"),
+        link_button(t("Back to the home page"), urls.HOME, variant="soft"),
+        spacing="4",
+        align="start",
+    )
+
+
+def heart_button(is_on: rx.Var[bool], count: rx.Var[int], on_click, **props) -> rx.Component:
+    return rx.button(
+        rx.icon("heart", size=16, fill=rx.cond(is_on, "currentColor", "none")),
+        rx.text(count, as_="span"),
+        variant=rx.cond(is_on, "solid", "soft"),
+        aria_pressed=rx.cond(is_on, "true", "false"),
+        aria_label=rx.cond(is_on, t("Remove from favourites"), t("Add to favourites")),
+        on_click=on_click,
+        **props,
+    )
+
+
+def _zone_label(rate: rx.Var[ShippingRatePublic], country_name: rx.Var[str]) -> rx.Var:
+    return rx.match(
+        rate.zone,
+        ("domestic", t("Within {country}", country=country_name)),
+        ("eu", t("Rest of the EU")),
+        t("Rest of the world"),
+    )
+
+
+def rates_table(shop: rx.Var[ShopPublic]) -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell(t("Destination")),
+                rx.table.column_header_cell(t("First item")),
+                rx.table.column_header_cell(t("Each additional item")),
+            )
+        ),
+        rx.table.body(
+            rx.foreach(
+                shop.rates,
+                lambda r: rx.table.row(
+                    rx.table.cell(_zone_label(r, shop.country_name)),
+                    rx.table.cell(r.first_item),
+                    rx.table.cell(r.additional_item),
+                ),
+            )
+        ),
+        size="1",
+        variant="surface",
+    )
+
+
+def maker_card(shop: rx.Var[ShopPublic]) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.cond(
+                shop.logo_url != "",
+                rx.image(
+                    src=upload_src(shop.logo_url),
+                    alt="",
+                    width="56px",
+                    height="56px",
+                    border_radius="8px",
+                ),
+                avatar(shop.owner_avatar_url, shop.initials, size="5"),
+            ),
+            rx.vstack(
+                rx.link(rx.text(shop.name, weight="bold"), href=shop.url),
+                rx.text(
+                    t("by {name}", name=shop.owner_name),
+                    " · ",
+                    rx.link("@", shop.owner_handle, href="/u/" + shop.owner_handle),
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.cond(
+                    shop.city != "",
+                    rx.text(shop.city, ", ", shop.country_name, size="2"),
+                    rx.text(shop.country_name, size="2"),
+                ),
+                spacing="1",
+                align="start",
+            ),
+            spacing="3",
+            align="center",
+        ),
+        width="100%",
+    )
+
+
+# ---------------------------------------------------------------------- shop page
+
+
+def shop_page() -> rx.Component:
+    s = ShopPageState
+    shop = s.shop
+    return page(
+        rx.cond(
+            s.found & (shop != None),  # noqa: E711 - Var comparison builds JS
+            rx.vstack(
+                rx.cond(
+                    shop.banner_url != "",
+                    rx.image(src=upload_src(shop.banner_url), alt="", class_name="sm-banner"),
+                ),
+                rx.flex(
+                    rx.cond(
+                        shop.logo_url != "",
+                        rx.image(
+                            src=upload_src(shop.logo_url),
+                            alt=t("Logo of {name}", name=shop.name),
+                            width="96px",
+                            height="96px",
+                            border_radius="12px",
+                        ),
+                    ),
+                    rx.vstack(
+                        rx.heading(shop.name, size="8", as_="h1", id="shop-name"),
+                        rx.text(
+                            t("by {name}", name=shop.owner_name),
+                            " · ",
+                            rx.link("@", shop.owner_handle, href="/u/" + shop.owner_handle),
+                            color=rx.color("gray", 11),
+                        ),
+                        rx.hstack(
+                            rx.icon("map_pin", size=14, aria_hidden="true"),
+                            rx.text(
+                                rx.cond(shop.city != "", shop.city + ", ", ""),
+                                shop.country_name,
+                                size="2",
+                            ),
+                            rx.text("·", size="2", aria_hidden="true"),
+                            rx.text(t("Open since {date}", date=shop.open_since), size="2"),
+                            spacing="2",
+                            align="center",
+                            wrap="wrap",
+                            color=rx.color("gray", 11),
+                        ),
+                        spacing="1",
+                        align="start",
+                    ),
+                    rx.spacer(),
+                    rx.cond(
+                        s.is_owner,
+                        link_button(t("Edit shop"), urls.SELL_SHOP, variant="soft"),
+                        heart_button(
+                            s.is_favourite,
+                            shop.favourite_count,
+                            s.toggle_favourite,
+                            id="favourite-shop",
+                        ),
+                    ),
+                    gap="1rem",
+                    align="center",
+                    width="100%",
+                    wrap="wrap",
+                ),
+                rx.cond(shop.about != "", rx.text(shop.about, class_name="sm-text-block")),
+                rx.heading(t("Pieces for sale"), size="5", as_="h2"),
+                rx.cond(
+                    s.items.length() > 0,
+                    listing_grid(s.items),
+                    rx.text(t("Nothing for sale right now."), color=rx.color("gray", 11)),
+                ),
+                rx.grid(
+                    rx.vstack(
+                        rx.heading(t("Shipping"), size="4", as_="h2"),
+                        rates_table(shop),
+                        rx.cond(
+                            shop.accepts_pickup,
+                            rx.text(t("Pickup in person is possible."), size="2"),
+                        ),
+                        rx.cond(
+                            shop.shipping_policy != "",
+                            rx.text(shop.shipping_policy, size="2", class_name="sm-text-block"),
+                        ),
+                        spacing="2",
+                        align="start",
+                    ),
+                    rx.vstack(
+                        rx.heading(t("Returns"), size="4", as_="h2"),
+                        rx.text(
+                            rx.cond(
+                                shop.returns_policy != "",
+                                shop.returns_policy,
+                                t("Ask the maker about returns."),
+                            ),
+                            size="2",
+                            class_name="sm-text-block",
+                        ),
+                        spacing="2",
+                        align="start",
+                    ),
+                    columns={"initial": "1", "md": "2"},
+                    gap="2rem",
+                    width="100%",
+                ),
+                spacing="5",
+                width="100%",
+            ),
+            not_found_block(t("We couldn't find that shop.")),
+        )
+    )
+
+
+# ---------------------------------------------------------------------- listing page
+
+
+def _thumb(photo: rx.Var[PhotoPublic], index: rx.Var[int]) -> rx.Component:
+    s = ListingPageState
+    return rx.el.button(
+        rx.image(
+            src=upload_src(photo.grid_url),
+            alt=photo.alt,
+            width="72px",
+            height="72px",
+            loading="lazy",
+            border_radius="6px",
+        ),
+        on_click=s.show_photo(index),
+        aria_current=rx.cond(s.photo_index == index, "true", "false"),
+        aria_label=t("Show photo {n}", n=index + 1),
+        type="button",
+        class_name="sm-thumb-button",
+    )
+
+
+def gallery() -> rx.Component:
+    s = ListingPageState
+    photos = s.listing.photos
+    current = photos[s.photo_index]
+    return rx.vstack(
+        rx.cond(
+            photos.length() > 0,
+            rx.link(
+                rx.image(
+                    src=upload_src(current.url),
+                    alt=current.alt,
+                    width="100%",
+                    height="auto",
+                    class_name="sm-photo",
+                    id="listing-photo",
+                ),
+                href=upload_src(current.zoom_url),
+                is_external=True,
+                aria_label=t("Open the large photo"),
+            ),
+            listing_photo("", ""),
+        ),
+        rx.cond(
+            photos.length() > 1,
+            rx.hstack(rx.foreach(photos, _thumb), spacing="2", wrap="wrap"),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _buy_box() -> rx.Component:
+    s = ListingPageState
+    item = s.listing
+    return rx.vstack(
+        rx.cond(
+            item.category_path.length() > 0,
+            rx.text(
+                rx.foreach(
+                    item.category_path,
+                    lambda c, i: rx.text.span(rx.cond(i > 0, " › ", ""), t_var(c)),
+                ),
+                size="1",
+                color=rx.color("gray", 11),
+            ),
+        ),
+        rx.heading(item.title, size="7", as_="h1", id="listing-title"),
+        rx.text(item.price, size="6", weight="bold", id="listing-price"),
+        rx.cond(
+            item.state == "sold_out",
+            rx.badge(t("Sold out"), size="2", color_scheme="gray"),
+            rx.cond(
+                item.made_to_order,
+                rx.text(
+                    tn(
+                        "Made to order: ready in about {n} day",
+                        "Made to order: ready in about {n} days",
+                        item.lead_time_days,
+                    ),
+                    size="2",
+                ),
+                rx.text(tn("{n} in stock", "{n} in stock", item.quantity), size="2"),
+            ),
+        ),
+        rx.cond(
+            (item.state == "draft") | (item.state == "paused"),
+            rx.callout(
+                t("Only you can see this preview. Publish the listing to sell it."),
+                icon="eye",
+                color_scheme="amber",
+            ),
+        ),
+        rx.hstack(
+            heart_button(
+                item.is_favourite,
+                item.favourite_count,
+                s.toggle_favourite,
+                id="favourite-listing",
+                size="3",
+            ),
+            rx.cond(
+                item.is_owner,
+                link_button(t("Edit listing"), "/sell/listings/" + item.id.to(str), size="3"),
+            ),
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.card(
+            rx.vstack(
+                rx.el.label(t("Shipping to"), html_for="ship-to", class_name="sm-label"),
+                rx.el.select(
+                    rx.foreach(s.country_options, lambda o: rx.el.option(o[1], value=o[0])),
+                    id="ship-to",
+                    value=item.shipping_to,
+                    on_change=s.set_ship_to,
+                    class_name="sm-select",
+                ),
+                rx.cond(
+                    item.ships_to_destination,
+                    rx.text(
+                        t("Shipping: {cost}", cost=item.shipping), size="2", id="shipping-cost"
+                    ),
+                    rx.text(
+                        t("This shop doesn't ship there."),
+                        size="2",
+                        color=rx.color("red", 11),
+                        id="shipping-cost",
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        maker_card(item.shop),
+        spacing="3",
+        align="start",
+        width="100%",
+    )
+
+
+def listing_page() -> rx.Component:
+    s = ListingPageState
+    item = s.listing
+    return page(
+        rx.cond(
+            s.found & (item != None),  # noqa: E711 - Var comparison builds JS
+            rx.vstack(
+                rx.grid(
+                    gallery(),
+                    _buy_box(),
+                    columns={"initial": "1", "md": "2"},
+                    gap="2rem",
+                    width="100%",
+                ),
+                rx.grid(
+                    rx.vstack(
+                        rx.heading(t("About this piece"), size="5", as_="h2"),
+                        rx.text(item.description, class_name="sm-text-block", lang=item.language),
+                        rx.cond(
+                            item.materials.length() > 0,
+                            rx.text(
+                                rx.text.strong(t("Materials:")),
+                                " ",
+                                item.materials.join(", "),
+                                size="2",
+                            ),
+                        ),
+                        rx.cond(
+                            item.tags.length() > 0,
+                            rx.hstack(
+                                rx.foreach(
+                                    item.tags,
+                                    lambda tag: rx.link(
+                                        rx.badge(tag, variant="soft"), href="/search?q=" + tag
+                                    ),
+                                ),
+                                spacing="2",
+                                wrap="wrap",
+                            ),
+                        ),
+                        spacing="3",
+                        align="start",
+                    ),
+                    rx.vstack(
+                        rx.heading(t("Shipping and returns"), size="5", as_="h2"),
+                        rates_table(item.shop),
+                        rx.cond(
+                            item.shop.returns_policy != "",
+                            rx.text(item.shop.returns_policy, size="2", class_name="sm-text-block"),
+                        ),
+                        spacing="3",
+                        align="start",
+                    ),
+                    columns={"initial": "1", "md": "2"},
+                    gap="2rem",
+                    width="100%",
+                ),
+                rx.cond(
+                    item.more_from_shop.length() > 0,
+                    rx.vstack(
+                        rx.heading(t("More from {shop}", shop=item.shop.name), size="5", as_="h2"),
+                        listing_grid(item.more_from_shop),
+                        spacing="3",
+                        width="100%",
+                    ),
+                ),
+                spacing="6",
+                width="100%",
+            ),
+            not_found_block(t("We couldn't find that listing.")),
+        )
+    )
+
+
+# ---------------------------------------------------------------------- favourites
+
+
+def favourites_page() -> rx.Component:
+    s = FavouritesState
+    return page(
+        rx.vstack(
+            rx.heading(t("Your favourites"), size="7", as_="h1"),
+            rx.cond(
+                s.items.length() > 0,
+                listing_grid(s.items),
+                rx.text(
+                    t("Tap the heart on a piece you love to keep it here."),
+                    color=rx.color("gray", 11),
+                ),
+            ),
+            rx.cond(
+                s.shops.length() > 0,
+                rx.vstack(
+                    rx.heading(t("Favourite shops"), size="5", as_="h2"),
+                    rx.hstack(
+                        rx.foreach(
+                            s.shops,
+                            lambda shop: rx.link(rx.badge(shop.name, size="3"), href=shop.url),
+                        ),
+                        spacing="2",
+                        wrap="wrap",
+                    ),
+                    spacing="3",
+                ),
+            ),
+            spacing="5",
+            width="100%",
+        )
+    )

@@ -1,0 +1,130 @@
+"""The marketplace in the browser: a maker opens a shop and lists a piece with photos;
+buyers find it, heart it, and see its shop."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from social_market.db import session_scope
+from tests.e2e.conftest import goto, shot, sign_in
+from tests.factories import PASSWORD, make_user
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+
+def _photo(path, color) -> str:
+    out = io.BytesIO()
+    Image.new("RGB", (900, 700), color).save(out, format="JPEG")
+    path.write_bytes(out.getvalue())
+    return str(path)
+
+
+def test_a_maker_opens_a_shop_and_publishes_a_listing_with_two_photos(page, tmp_path):
+    with session_scope() as session:
+        email = make_user(session, handle="weaver", display_name="Wanda Weaver").email
+    sign_in(page, email, PASSWORD, next_path="/sell/shop")
+    expect(page.get_by_role("heading", name="Open your shop")).to_be_visible()
+
+    # A mistake is explained, and nothing typed is lost.
+    page.get_by_label("Shop name").fill("Wanda's Weaving")
+    page.get_by_label("Shop address").fill("wandas-weaving")
+    page.get_by_label("About").fill("Rugs and runners from a floor loom.")
+    page.get_by_label("City").fill("Kassel")
+    page.locator("#field-domestic_first").fill("-3")
+    page.get_by_label("Bank details").fill("Wanda Weaver, IBAN DE89 3704 0044 0532 0130 00")
+    page.get_by_role("button", name="Open shop").click()
+    expect(page.get_by_text("Shipping cost can't be negative.")).to_be_visible()
+    expect(page.get_by_label("About")).to_have_value("Rugs and runners from a floor loom.")
+    page.locator("#field-domestic_first").fill("5.90")
+    page.locator("#field-eu_first").fill("12,50")
+    page.get_by_role("button", name="Open shop").click()
+
+    # The new-listing editor comes next.
+    expect(page.get_by_role("heading", name="New listing")).to_be_visible()
+    page.get_by_label("Title").fill("Striped wool runner")
+    page.get_by_label("Description").fill("Hand-woven on a floor loom.\nWashable at 30°.")
+    page.get_by_label("Price (€)").fill("89,00")
+    page.get_by_label("Quantity in stock").fill("2")
+    page.get_by_label("Category").select_option("302")
+    page.get_by_label("Materials").fill("Wool, linen")
+    page.get_by_label("Tags").fill("runner, rug, stripes")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("heading", name="Edit listing")).to_be_visible()
+    expect(page.locator("#listing-state")).to_have_text("Draft")
+
+    # Publishing without a photo is refused with a reason.
+    page.locator("#publish-listing").click()
+    expect(page.get_by_text("Add at least one photo before publishing.")).to_be_visible()
+
+    page.locator("#photo-upload input[type=file]").set_input_files(
+        [_photo(tmp_path / "a.jpg", (180, 60, 40)), _photo(tmp_path / "b.jpg", (40, 90, 160))]
+    )
+    expect(page.locator(".sm-photo-tile")).to_have_count(2)
+    page.get_by_label("Photo description").first.fill("Red and cream striped runner on oak floor")
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.get_by_label("Photo description").first).to_have_value(
+        "Red and cream striped runner on oak floor"
+    )
+    page.locator("#publish-listing").click()
+    expect(page.locator("#listing-state")).to_have_text("Active")
+    shot(page, "sell-listing-editor")
+
+    # The shop page shows it.
+    goto(page, "/shop/wandas-weaving")
+    expect(page.locator("#shop-name")).to_have_text("Wanda's Weaving")
+    card = page.locator(".sm-listing-card", has_text="Striped wool runner")
+    expect(card).to_be_visible()
+    expect(card.locator("img")).to_have_attribute("loading", "lazy")
+    expect(card).to_contain_text("€89.00")
+    shot(page, "shop-page")
+
+    # The listing page: gallery, price, shipping to the visitor, maker card.
+    card.click()
+    expect(page.locator("#listing-title")).to_have_text("Striped wool runner")
+    expect(page.locator("#listing-photo")).to_have_attribute(
+        "alt", "Red and cream striped runner on oak floor"
+    )
+    page.get_by_role("button", name="Show photo 2").click()
+    expect(page.locator("#listing-photo")).to_have_attribute("alt", "Striped wool runner")
+    page.get_by_label("Shipping to").select_option("FR")
+    expect(page.locator("#shipping-cost")).to_contain_text("€12.50")
+    page.get_by_label("Shipping to").select_option("US")
+    expect(page.locator("#shipping-cost")).to_have_text("This shop doesn't ship there.")
+    expect(page.get_by_text("Hand-woven on a floor loom.")).to_be_visible()
+    shot(page, "listing-page")
+
+
+def test_a_buyer_hearts_a_listing_and_finds_it_in_favourites(new_context):
+    from social_market.services import favourites  # noqa: F401  (services used via factories)
+    from tests.factories import make_listing, make_shop
+
+    with session_scope() as session:
+        shop = make_shop(session, name="Heart Shop", slug="heart-shop")
+        listing = make_listing(session, shop=shop, title="Lovely felt slippers")
+        listing_id = listing.id
+        email = make_user(session, handle="hearter").email
+    page = new_context().new_page()
+    sign_in(page, email, PASSWORD, next_path=f"/listing/{listing_id}")
+    expect(page.locator("#listing-title")).to_have_text("Lovely felt slippers")
+    heart = page.locator("#favourite-listing")
+    expect(heart).to_have_attribute("aria-pressed", "false")
+    heart.click()
+    expect(heart).to_have_attribute("aria-pressed", "true")
+    expect(heart).to_contain_text("1")
+    goto(page, "/favourites")
+    expect(page.locator(".sm-listing-card", has_text="Lovely felt slippers")).to_be_visible()
+
+
+def test_a_draft_is_not_visible_to_other_people(page):
+    from tests.factories import make_listing
+
+    with session_scope() as session:
+        draft = make_listing(session, title="Secret prototype", state="draft")
+        draft_id = draft.id
+    goto(page, f"/listing/{draft_id}")
+    expect(page.get_by_role("heading", name="We couldn't find that listing.")).to_be_visible()
+    expect(page.get_by_text("Secret prototype")).to_have_count(0)
