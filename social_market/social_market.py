@@ -10,12 +10,20 @@ from social_market.api import auth_routes, share_routes
 from social_market.api.middleware import SecurityMiddleware
 from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
 from social_market.migrations import require_current_schema
-from social_market.pages import auth_pages, market_pages, people_pages, sell_pages, settings_pages
+from social_market.pages import (
+    auth_pages,
+    market_pages,
+    people_pages,
+    search_pages,
+    sell_pages,
+    settings_pages,
+)
 from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
 from social_market.state.people import HomeState, PeopleSearchState, ProfileState
+from social_market.state.search import SearchState
 from social_market.state.sell import ListingEditorState, ShopEditorState
 from social_market.state.settings import ProfileSettingsState, SecurityState
 
@@ -102,6 +110,12 @@ app.add_page(
     route=urls.LISTING,
     title="Social Market",
     on_load=ListingPageState.load,
+)
+app.add_page(
+    search_pages.search_page,
+    route=urls.SEARCH,
+    title="Search · Social Market",
+    on_load=SearchState.load,
 )
 app.add_page(
     market_pages.favourites_page,

@@ -9,7 +9,7 @@ from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
 from social_market.i18n.ui import t
 from social_market.state.auth import AuthState
-from social_market.state.people import PeopleSearchState
+from social_market.state.search import SearchState
 
 
 def logo() -> rx.Component:
@@ -32,13 +32,13 @@ def search_box(**props) -> rx.Component:
         rx.input(
             rx.input.slot(rx.icon("search", size=16)),
             name="q",
-            placeholder=t("Search people…"),
+            placeholder=t("Search handmade goods…"),
             aria_label=t("Search"),
             type="search",
             size="2",
             width="100%",
         ),
-        on_submit=PeopleSearchState.submit,
+        on_submit=SearchState.submit,
         role="search",
         width="100%",
         **props,

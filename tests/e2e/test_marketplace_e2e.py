@@ -128,3 +128,32 @@ def test_a_draft_is_not_visible_to_other_people(page):
     goto(page, f"/listing/{draft_id}")
     expect(page.get_by_role("heading", name="We couldn't find that listing.")).to_be_visible()
     expect(page.get_by_text("Secret prototype")).to_have_count(0)
+
+
+def test_search_finds_listings_by_words_with_filters_in_a_shareable_url(page):
+    from tests.factories import make_listing, make_shop
+
+    with session_scope() as session:
+        shop = make_shop(session, name="Searchable Studio", slug="searchable-studio")
+        make_listing(session, shop=shop, title="Blue porcelain teapot", price_cents=4200)
+        make_listing(session, shop=shop, title="Green porcelain teapot", price_cents=9900)
+        make_listing(session, shop=shop, title="Porcelain bowl", price_cents=1500)
+    goto(page, "/")
+    page.get_by_role("banner").get_by_role("searchbox").fill("porcelain teapot")
+    page.keyboard.press("Enter")
+    results = page.locator("#search-results .sm-listing-card")
+    expect(results).to_have_count(2)
+    page.get_by_label("To (€)").fill("50")
+    page.get_by_role("button", name="Show results").click()
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text("Blue porcelain teapot")
+    assert "max=50" in page.url and "q=porcelain+teapot" in page.url
+    shot(page, "search-results")
+    # The URL alone gives the same results (shareable).
+    goto(page, page.url)
+    expect(results).to_have_count(1)
+    # Bad input is explained and the query is kept.
+    page.get_by_label("From (€)").fill("-5")
+    page.get_by_role("button", name="Show results").click()
+    expect(page.get_by_role("alert").first).to_contain_text("negative")
+    expect(page.locator("#search-q")).to_have_value("porcelain teapot")
