@@ -439,3 +439,46 @@ def close_shop(*, session: Session, owner_id: object) -> None:
         .where(Listing.shop_id == shop.id, Listing.state.in_(("active", "sold_out")))  # type: ignore[attr-defined]
         .values(state="paused", updated_at=utcnow())
     )
+
+
+def erase_for_deleted_account(*, session: Session, user_id: int) -> None:
+    """Account deletion, marketplace part: close the person's shop and forget their carts
+    and hearts. Orders stay whole (buyers and makers must keep them; they hold snapshots).
+    """
+    from sqlalchemy import delete
+
+    from social_market.models import CartItem, FavouriteListing, FavouriteShop
+
+    shop = session.exec(select(Shop).where(Shop.owner_id == user_id)).first()
+    if shop is not None:
+        logo, banner = shop.logo_key, shop.banner_key
+        shop.closed_at = shop.closed_at or utcnow()
+        shop.about = shop.city = shop.payment_details = ""
+        shop.shipping_policy = shop.returns_policy = ""
+        shop.logo_key = shop.banner_key = None
+        session.add(shop)
+        session.exec(
+            update(Listing)
+            .where(Listing.shop_id == shop.id, Listing.state != "deleted")
+            .values(state="deleted", deleted_at=utcnow())
+        )
+        on_commit(
+            session,
+            lambda: (
+                images.delete_stored(logo, folder=LOGO_FOLDER, sizes=LOGO_SIZES),
+                images.delete_stored(banner, folder=BANNER_FOLDER, sizes=BANNER_WIDTHS),
+            ),
+        )
+    for table, column, counted in (
+        (FavouriteListing, FavouriteListing.listing_id, Listing),
+        (FavouriteShop, FavouriteShop.shop_id, Shop),
+    ):
+        ids = list(session.exec(select(column).where(table.user_id == user_id)))
+        if ids:
+            session.exec(
+                update(counted)
+                .where(counted.id.in_(ids))  # type: ignore[attr-defined]
+                .values(favourite_count=counted.favourite_count - 1)
+            )
+            session.exec(delete(table).where(table.user_id == user_id))  # type: ignore[arg-type]
+    session.exec(delete(CartItem).where(CartItem.user_id == user_id))  # type: ignore[arg-type]

@@ -191,3 +191,31 @@ def test_shipping_cost_depends_on_the_destination_zone_and_item_count(db):
     assert shops.shipping_for(rates, "DE", "FR", items=1) == 990
     assert shops.shipping_for(rates, "DE", "US", items=2) == 1990 + 500
     assert shops.shipping_for(rates, "DE", None) is None
+
+
+def test_deleting_an_account_closes_its_shop_and_forgets_its_hearts_and_cart(db):
+    from social_market.models import CartItem, FavouriteListing
+    from social_market.services import accounts, favourites
+    from tests.factories import PASSWORD
+
+    maker = make_user(db)
+    shop = shops.open_shop(session=db, owner_id=maker.id, form=shop_form())
+    mine = make_listing(db, shop=shop)
+    other = make_listing(db)
+    favourites.set_listing_favourite(session=db, user_id=maker.id, listing_id=other.id, on=True)
+    db.add(CartItem(user_id=maker.id, listing_id=other.id, quantity=1))
+    db.flush()
+    accounts.delete_account(session=db, user_id=maker.id, password=PASSWORD)
+    db.refresh(shop)
+    db.refresh(mine)
+    db.refresh(other)
+    assert shop.closed_at is not None and shop.payment_details == "" and shop.about == ""
+    assert mine.state == "deleted"
+    assert other.favourite_count == 0
+    assert (
+        db.exec(select(FavouriteListing).where(FavouriteListing.user_id == maker.id)).first()
+        is None
+    )
+    assert db.exec(select(CartItem).where(CartItem.user_id == maker.id)).first() is None
+    with pytest.raises(NotFound):
+        shops.get_shop(session=db, slug="linen-loom")
