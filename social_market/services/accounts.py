@@ -536,7 +536,7 @@ def delete_account(*, session: Session, user_id: int, password: object) -> None:
 
 
 def _require_active(session: Session, user_id: object) -> User:
-    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id < 2**62:
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id < 2**31:
         raise NotAllowed("Please sign in first.")
     user = session.get(User, user_id)
     if user is None or user.deleted_at is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-MAX_ID = 2**62
+MAX_ID = 2**31  # ids are 32-bit integer columns on PostgreSQL
 
 
 def as_id(value: object) -> int | None:

@@ -221,15 +221,8 @@ def _check_form(form: object) -> dict:
 def _own_listing(session: Session, owner_id: object, listing_id: object) -> tuple[Shop, Listing]:
     """The acting maker's (not deleted) listing, or an error that reveals nothing else."""
     shop = require_own_shop(session, owner_id)
-    if isinstance(listing_id, str) and listing_id.isdigit():
-        listing_id = int(listing_id)
-    if (
-        not isinstance(listing_id, int)
-        or isinstance(listing_id, bool)
-        or not 0 < listing_id < 2**62
-    ):
-        raise NotFound("We couldn't find that listing.")
-    listing = session.get(Listing, listing_id)
+    lid = as_id(listing_id)
+    listing = session.get(Listing, lid) if lid else None
     if listing is None or listing.state == DELETED:
         raise NotFound("We couldn't find that listing.")
     if listing.shop_id != shop.id:

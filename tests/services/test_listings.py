@@ -154,7 +154,7 @@ def test_nobody_edits_another_makers_listing(db, maker):
 
 
 def test_forged_listing_ids_are_not_found(db, maker):
-    for forged in ("1; DROP TABLE listing", -1, 10**20, None, 1.5, [1], True, 999_999):
+    for forged in ("1; DROP TABLE listing", -1, 10**20, 2**40, None, 1.5, [1], True, 999_999):
         with pytest.raises(NotFound):
             listings.update_listing(
                 session=db, owner_id=maker.id, listing_id=forged, form=listing_form()
