@@ -13,6 +13,7 @@ from social_market.migrations import require_current_schema
 from social_market.pages import (
     auth_pages,
     market_pages,
+    order_pages,
     people_pages,
     search_pages,
     sell_pages,
@@ -22,6 +23,14 @@ from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
+from social_market.state.orders import (
+    CartState,
+    CheckoutState,
+    OrdersState,
+    OrderState,
+    SellerDashboardState,
+    SellerOrdersState,
+)
 from social_market.state.people import HomeState, PeopleSearchState, ProfileState
 from social_market.state.search import SearchState
 from social_market.state.sell import ListingEditorState, ShopEditorState
@@ -141,6 +150,15 @@ app.add_page(
     title="Edit listing · Social Market",
     on_load=ListingEditorState.load,
 )
+for page_fn, route, title, state in (
+    (order_pages.cart_page, urls.CART, "Cart", CartState),
+    (order_pages.checkout_page, urls.CHECKOUT, "Checkout", CheckoutState),
+    (order_pages.orders_page, urls.ORDERS, "Your orders", OrdersState),
+    (order_pages.order_page, urls.ORDER, "Order", OrderState),
+    (order_pages.seller_dashboard_page, urls.SELL, "Your shop", SellerDashboardState),
+    (order_pages.seller_orders_page, urls.SELL_ORDERS, "Shop orders", SellerOrdersState),
+):
+    app.add_page(page_fn, route=route, title=f"{title} · Social Market", on_load=state.load)
 app.add_page(
     people_pages.not_found_page, route="404", title="Not found · Social Market", on_load=load
 )

@@ -7,7 +7,7 @@ import reflex as rx
 from social_market import urls
 from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
-from social_market.i18n.ui import t
+from social_market.i18n.ui import t, tn
 from social_market.state.auth import AuthState
 from social_market.state.search import SearchState
 
@@ -61,6 +61,7 @@ def account_menu() -> rx.Component:
                 t("My profile"),
                 on_click=rx.redirect("/u/" + AuthState.me_handle),
             ),
+            rx.menu.item(t("Your orders"), on_click=rx.redirect(urls.ORDERS)),
             rx.menu.item(t("Favourites"), on_click=rx.redirect(urls.FAVOURITES)),
             rx.menu.item(t("Your shop"), on_click=rx.redirect(urls.SELL)),
             rx.menu.separator(),
@@ -105,6 +106,23 @@ def header() -> rx.Component:
             rx.spacer(),
             language_switcher(class_name="sm-hide-mobile"),
             rx.color_mode.button(size="2", variant="ghost", aria_label=t("Toggle dark mode")),
+            rx.cond(
+                AuthState.signed_in,
+                rx.link(
+                    rx.icon("shopping_bag", size=20, aria_hidden="true"),
+                    rx.cond(
+                        AuthState.cart_count > 0,
+                        rx.badge(AuthState.cart_count, size="1", variant="solid", id="cart-count"),
+                    ),
+                    href=urls.CART,
+                    aria_label=tn("Cart, {n} piece", "Cart, {n} pieces", AuthState.cart_count),
+                    display="flex",
+                    align_items="center",
+                    gap="4px",
+                    color=rx.color("gray", 12),
+                    id="cart-link",
+                ),
+            ),
             rx.cond(
                 AuthState.signed_in,
                 account_menu(),

@@ -19,12 +19,14 @@ def listing_photo(path: rx.Var[str], alt: rx.Var[str], **props) -> rx.Component:
         rx.image(
             src=upload_src(path),
             alt=alt,
-            loading="lazy",
-            decoding="async",
-            width="100%",
-            height="auto",
-            class_name="sm-photo",
-            **props,
+            **{
+                "loading": "lazy",
+                "decoding": "async",
+                "width": "100%",
+                "height": "auto",
+                "class_name": "sm-photo",
+                **props,
+            },
         ),
         rx.center(
             rx.icon("image", size=32, color=rx.color("gray", 9), aria_hidden="true"),

@@ -326,6 +326,16 @@ def _buy_box() -> rx.Component:
             rx.cond(
                 item.is_owner,
                 link_button(t("Edit listing"), "/sell/listings/" + item.id.to(str), size="3"),
+                rx.cond(
+                    item.state == "active",
+                    rx.button(
+                        rx.icon("shopping_bag", size=16, aria_hidden="true"),
+                        t("Add to cart"),
+                        size="3",
+                        on_click=s.add_to_cart,
+                        id="add-to-cart",
+                    ),
+                ),
             ),
             spacing="3",
             wrap="wrap",

@@ -18,7 +18,7 @@ from social_market.api.auth_routes import SESSION_COOKIE
 from social_market.db import session_scope
 from social_market.i18n.catalog import DEFAULT_LANGUAGE, gettext, negotiate, normalize_language
 from social_market.models import User
-from social_market.services import accounts, profiles
+from social_market.services import accounts, cart, countries, profiles
 from social_market.urls import safe_next
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,10 @@ class AuthState(rx.State):
     # The UI language: the person's saved choice, else the cookie, else the browser's.
     lang: str = DEFAULT_LANGUAGE
     lang_cookie: str = rx.Cookie("", name="sm_lang", max_age=365 * 86400, same_site="lax")
+    # Where the visitor wants things shipped (not personal data): '' = not chosen yet.
+    ship_to: str = rx.Cookie("", name="sm_ship_to", max_age=365 * 86400, same_site="lax")
+    # Pieces in the signed-in person's cart, for the header badge.
+    cart_count: int = 0
     signed_in: bool = False
     me_handle: str = ""
     me_name: str = ""
@@ -80,6 +84,7 @@ class AuthState(rx.State):
             self._user_id = None
             self.signed_in = False
             self.me_handle = self.me_name = self.me_avatar = self.me_initials = ""
+            self.cart_count = 0
         else:
             self._user_id = user.id
             self.signed_in = True
@@ -99,6 +104,19 @@ class AuthState(rx.State):
         if chosen != self.lang:
             self.lang = chosen
 
+    def _destination(self, fallback: str) -> str:
+        """The chosen shipping country, else the browser's region ('de-AT' → AT), else
+        ``fallback``."""
+        names = countries.country_names("en")
+        chosen = (self.ship_to or "").upper()
+        if chosen in names:
+            return chosen
+        for part in (self.router.headers.accept_language or "").split(","):
+            tag = part.split(";")[0].strip()
+            if "-" in tag and (region := tag.split("-")[-1].upper()) in names:
+                return region
+        return fallback
+
     def _t(self, message: str, **params) -> str:
         """Translate a server-side message into the page's language."""
         text = gettext(self.lang, message)
@@ -113,6 +131,10 @@ class AuthState(rx.State):
         with session_scope() as session:
             user = accounts.user_for_session(session=session, token=token)
             self._set_me(user)
+            if user is not None:
+                count = cart.cart_count(session=session, user_id=user.id)
+                if count != self.cart_count:
+                    self.cart_count = count
         return self._user_id
 
     def _path_tail(self) -> str:

@@ -7,36 +7,14 @@ import reflex as rx
 from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.models.market import ListingCard
-from social_market.services import countries, favourites, listings, shops
+from social_market.services import cart, countries, favourites, listings, shops
 from social_market.services.errors import DomainError, NotFound
 from social_market.services.listings import ListingDetail
 from social_market.services.shops import ShopPublic
 from social_market.state.auth import AuthState
 
 
-class ShipToState(AuthState):
-    """Where the visitor wants things shipped: remembered in a cookie (not personal data).
-
-    Empty means "not chosen yet": the browser's region (Accept-Language 'de-AT' → AT) is
-    used, else the shop's own country.
-    """
-
-    ship_to: str = rx.Cookie("", name="sm_ship_to", max_age=365 * 86400, same_site="lax")
-
-    def _destination(self, fallback: str) -> str:
-        chosen = (self.ship_to or "").upper()
-        if chosen in countries.country_names("en"):
-            return chosen
-        for part in (self.router.headers.accept_language or "").split(","):
-            tag = part.split(";")[0].strip()
-            if "-" in tag:
-                region = tag.split("-")[-1].upper()
-                if region in countries.country_names("en"):
-                    return region
-        return fallback
-
-
-class ListingPageState(ShipToState):
+class ListingPageState(AuthState):
     found: bool = True
     listing: ListingDetail | None = None
     photo_index: int = 0
@@ -99,6 +77,26 @@ class ListingPageState(ShipToState):
         except (TypeError, ValueError):
             return
         self.quantity = max(1, min(q, 99))
+
+    @rx.event
+    def add_to_cart(self):
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return self._sign_in_redirect()
+        if self.listing is None:
+            return None
+        try:
+            with session_scope() as session:
+                cart.add_to_cart(
+                    session=session,
+                    user_id=user_id,
+                    listing_id=self.listing.id,
+                    quantity=self.quantity,
+                )
+                self.cart_count = cart.cart_count(session=session, user_id=user_id)
+        except DomainError as exc:
+            return rx.toast.error(exc.translated(self.lang))
+        return rx.toast.success(self._t("Added to your cart"))
 
     @rx.event
     def toggle_favourite(self):

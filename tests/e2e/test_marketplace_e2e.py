@@ -157,3 +157,94 @@ def test_search_finds_listings_by_words_with_filters_in_a_shareable_url(page):
     page.get_by_role("button", name="Show results").click()
     expect(page.get_by_role("alert").first).to_contain_text("negative")
     expect(page.locator("#search-q")).to_have_value("porcelain teapot")
+
+
+def test_a_buyer_buys_by_bank_transfer_and_the_maker_confirms_and_ships(new_context):
+    from social_market.services import listings as listing_service
+    from social_market.services import shops as shop_service
+    from tests.services.test_profiles import _image
+
+    with session_scope() as session:
+        maker = make_user(session, handle="potter", display_name="Paula Potter")
+        shop_service.open_shop(
+            session=session,
+            owner_id=maker.id,
+            form={
+                "name": "Paula's Pots",
+                "slug": "paulas-pots",
+                "country": "DE",
+                "payment_details": "Paula Potter, IBAN DE89 3704 0044 0532 0130 00",
+                "accepts_bank_transfer": True,
+                "domestic_first": "4.90",
+                "domestic_additional": "1.00",
+            },
+        )
+        listing = listing_service.create_listing(
+            session=session,
+            owner_id=maker.id,
+            form={
+                "title": "Celadon tea bowl",
+                "price": "38.00",
+                "quantity": "1",
+                "category_id": "301",
+            },
+        )
+        listing_service.add_photo(
+            session=session, owner_id=maker.id, listing_id=listing.id, data=_image()
+        )
+        listing_service.publish(session=session, owner_id=maker.id, listing_id=listing.id)
+        buyer_email = make_user(session, handle="teafan", display_name="Tea Fan").email
+        maker_email = maker.email
+
+    buyer = new_context(extra_http_headers={"Accept-Language": "en-DE,en;q=0.9"}).new_page()
+    sign_in(buyer, buyer_email, PASSWORD)
+    buyer.get_by_role("banner").get_by_role("searchbox").fill("celadon")
+    buyer.keyboard.press("Enter")
+    buyer.locator("#search-results .sm-listing-card", has_text="Celadon tea bowl").click()
+    expect(buyer.locator("#listing-title")).to_have_text("Celadon tea bowl")
+    buyer.locator("#favourite-listing").click()
+    expect(buyer.locator("#favourite-listing")).to_have_attribute("aria-pressed", "true")
+    buyer.locator("#add-to-cart").click()
+    expect(buyer.locator("#cart-count")).to_have_text("1")
+
+    buyer.locator("#cart-link").click()
+    expect(buyer.get_by_role("heading", name="Your cart")).to_be_visible()
+    expect(buyer.locator("#cart-total")).to_have_text("€42.90")
+    shot(buyer, "cart")
+    buyer.locator("#go-checkout").click()
+    expect(buyer.get_by_role("heading", name="Checkout")).to_be_visible()
+    buyer.get_by_label("Full name").fill("Tea Fan")
+    buyer.get_by_label("Street and number").fill("Teeweg 1")
+    buyer.get_by_label("Postcode").fill("10115")
+    buyer.get_by_label("City", exact=True).fill("Berlin")
+    expect(buyer.locator("#checkout-total")).to_have_text("€42.90")
+    shot(buyer, "checkout")
+    buyer.locator("#place-order").click()
+    expect(buyer.get_by_text("Thank you! Your order is placed.")).to_be_visible()
+    expect(buyer.locator("#order-status")).to_have_text("Awaiting payment")
+    expect(buyer.get_by_text("DE89 3704 0044 0532 0130 00")).to_be_visible()
+    reference = buyer.get_by_role("heading", level=1).inner_text().replace("Order ", "")
+    shot(buyer, "order-placed")
+
+    # The maker sees it on the dashboard, confirms the payment and ships.
+    maker_page = new_context().new_page()
+    sign_in(maker_page, maker_email, PASSWORD, next_path="/sell")
+    expect(maker_page.locator("#stat-awaiting")).to_have_text("1")
+    shot(maker_page, "seller-dashboard")
+    goto(maker_page, "/sell/orders?status=placed")
+    maker_page.locator(".sm-order-row", has_text=reference).click()
+    expect(maker_page.get_by_text("Buyer: Tea Fan")).to_be_visible()
+    expect(maker_page.get_by_text("Teeweg 1")).to_be_visible()
+    maker_page.locator("#confirm-payment").click()
+    expect(maker_page.locator("#order-status")).to_have_text("Paid")
+    maker_page.get_by_label("Tracking number (optional)").fill("DHL 0034 1234")
+    maker_page.locator("#mark-shipped").click()
+    expect(maker_page.locator("#order-status")).to_have_text("Shipped")
+
+    # The buyer sees the new status, with the tracking number.
+    goto(buyer, f"/orders/{reference}")
+    expect(buyer.locator("#order-status")).to_have_text("Shipped")
+    expect(buyer.get_by_text("Tracking number: DHL 0034 1234")).to_be_visible()
+    # The piece was the last one: it is sold out now.
+    goto(buyer, "/search?q=celadon")
+    expect(buyer.locator("#search-results .sm-listing-card")).to_have_count(0)
