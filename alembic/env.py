@@ -8,6 +8,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import social_market.models  # noqa: F401  (registers every table)
+from social_market import migrations
 from social_market.db import make_engine
 from social_market.settings import get_settings
 
@@ -29,6 +30,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         compare_type=True,
+        include_object=migrations.include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -51,6 +53,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=migrations.include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

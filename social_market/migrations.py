@@ -14,6 +14,26 @@ from sqlalchemy.engine import Engine
 
 from social_market.settings import PROJECT_ROOT
 
+# Search-only objects made by migration 0004 and never declared on the models: the FTS5
+# table with its shadow tables (SQLite), the generated tsvector column (PostgreSQL), and
+# the partial/expression indexes behind search filters and sorts.
+SEARCH_TABLE_PREFIX = "listing_fts"
+SEARCH_INDEX_PREFIX = "ix_listing_search_"
+SEARCH_COLUMNS = {("listing", "search_vector")}
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: leave the search-only objects out of autogenerate and comparisons."""
+    if not reflected or compare_to is not None or name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(SEARCH_TABLE_PREFIX)
+    if type_ == "index":
+        return not name.startswith(SEARCH_INDEX_PREFIX)
+    if type_ == "column":
+        return (getattr(obj.table, "name", None), name) not in SEARCH_COLUMNS
+    return True
+
 
 class SchemaBehind(RuntimeError):
     """The database has not had every migration applied."""

@@ -54,7 +54,10 @@ def _run(engine, *args) -> None:
 def test_models_and_migrations_agree(empty_db):
     _run(empty_db, "upgrade", "head")
     with empty_db.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(
+            conn,
+            opts={"compare_type": True, "include_object": migrations.include_object},
+        )
         diff = compare_metadata(ctx, SQLModel.metadata)
     assert diff == [], f"models differ from migrations: {diff}"
 
