@@ -120,7 +120,9 @@ def select_field(
 def check_field(label: str, name: str, *, default_checked: rx.Var | bool = False) -> rx.Component:
     return rx.text(
         rx.flex(
-            rx.checkbox(name=name, default_checked=default_checked, id=f"field-{name}"),
+            rx.checkbox(
+                name=name, default_checked=default_checked, id=f"field-{name}", aria_label=label
+            ),
             label,
             gap="2",
             align="center",

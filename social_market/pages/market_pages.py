@@ -88,7 +88,9 @@ def maker_card(shop: rx.Var[ShopPublic]) -> rx.Component:
                 rx.text(
                     t("by {name}", name=shop.owner_name),
                     " · ",
-                    rx.link("@", shop.owner_handle, href="/u/" + shop.owner_handle),
+                    rx.link(
+                        "@", shop.owner_handle, href="/u/" + shop.owner_handle, underline="always"
+                    ),
                     size="2",
                     color=rx.color("gray", 11),
                 ),
@@ -137,7 +139,12 @@ def shop_page() -> rx.Component:
                         rx.text(
                             t("by {name}", name=shop.owner_name),
                             " · ",
-                            rx.link("@", shop.owner_handle, href="/u/" + shop.owner_handle),
+                            rx.link(
+                                "@",
+                                shop.owner_handle,
+                                href="/u/" + shop.owner_handle,
+                                underline="always",
+                            ),
                             color=rx.color("gray", 11),
                         ),
                         rx.hstack(

@@ -53,6 +53,7 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
             ("cancelled", "gray"),
             "gray",
         ),
+        high_contrast=True,
         size="2",
     )
 

@@ -168,7 +168,7 @@ def shop_editor_page() -> rx.Component:
                                 rx.text(
                                     t("Your shop's address:"),
                                     " ",
-                                    rx.link(s.shop_url, href=s.shop_url),
+                                    rx.link(s.shop_url, href=s.shop_url, underline="always"),
                                     size="2",
                                 ),
                                 field(

@@ -48,17 +48,95 @@ def a11y_person():
         return user.email
 
 
+@pytest.fixture
+def a11y_market(a11y_person):
+    """Ada has a shop with a listing, a piece in her cart, and an order from another shop."""
+    from sqlmodel import select
+
+    from social_market.models import CartItem, Listing, Order, Shop, User
+    from social_market.services import checkout, listings, shops
+    from tests.services.test_profiles import _image
+
+    def open_with_listing(session, user, slug, title):
+        shops.open_shop(
+            session=session,
+            owner_id=user.id,
+            form={
+                "name": title + " Studio",
+                "slug": slug,
+                "country": "DE",
+                "payment_details": "IBAN DE89 3704 0044 0532 0130 00",
+                "accepts_bank_transfer": True,
+                "domestic_first": "4.90",
+            },
+        )
+        item = listings.create_listing(
+            session=session,
+            owner_id=user.id,
+            form={"title": title, "price": "20", "quantity": "9", "category_id": "301"},
+        )
+        listings.add_photo(session=session, owner_id=user.id, listing_id=item.id, data=_image())
+        listings.publish(session=session, owner_id=user.id, listing_id=item.id)
+        return item.id
+
+    with session_scope() as session:
+        ada = session.exec(select(User).where(User.email == a11y_person)).one()
+        shop = session.exec(select(Shop).where(Shop.slug == "ada-access")).first()
+        if shop is None:
+            own = open_with_listing(session, ada, "ada-access", "Accessible mug")
+            other_maker = make_user(session)
+            other = open_with_listing(session, other_maker, "other-a11y", "Other bowl")
+            session.add(CartItem(user_id=ada.id, listing_id=other, quantity=1))
+            session.flush()
+            checkout.place_order(
+                session=session,
+                buyer_id=ada.id,
+                address={
+                    "name": "Ada",
+                    "line1": "Weg 1",
+                    "postcode": "10115",
+                    "city": "Berlin",
+                    "country": "DE",
+                },
+                payment_method="bank_transfer",
+            )
+            session.add(CartItem(user_id=ada.id, listing_id=other, quantity=1))
+        else:
+            own = session.exec(select(Listing.id).where(Listing.shop_id == shop.id)).first()
+        order = session.exec(select(Order).where(Order.buyer_id == ada.id)).first()
+        return {"listing": own, "order": order.reference}
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_main_pages_have_no_serious_accessibility_violations(new_context, a11y_person, scheme):
+def test_main_pages_have_no_serious_accessibility_violations(
+    new_context, a11y_person, a11y_market, scheme
+):
     page = new_context(color_scheme=scheme).new_page()
     problems = {}
-    for path in PUBLIC_PAGES:
+    market_public = [
+        "/search?q=mug",
+        "/shop/ada-access",
+        f"/listing/{a11y_market['listing']}",
+    ]
+    market_private = [
+        "/favourites",
+        "/cart",
+        "/checkout",
+        "/orders",
+        f"/orders/{a11y_market['order']}",
+        "/sell",
+        "/sell/shop",
+        "/sell/orders",
+        "/sell/listings/new",
+        f"/sell/listings/{a11y_market['listing']}",
+    ]
+    for path in [*PUBLIC_PAGES, *market_public]:
         goto(page, path)
         page.wait_for_timeout(300)
         if found := _serious(page):
             problems[f"{scheme} {path}"] = found
     sign_in(page, a11y_person, PASSWORD)
-    for path in ["/", *PRIVATE_PAGES]:
+    for path in ["/", *PRIVATE_PAGES, *market_private]:
         goto(page, path)
         page.wait_for_timeout(300)
         if found := _serious(page):
@@ -91,3 +169,71 @@ def test_sign_in_and_search_with_the_keyboard_only(page, a11y_person):
     page.keyboard.type("ada")
     page.keyboard.press("Enter")
     expect(page.locator("#main").get_by_text("Ada Access")).to_be_visible()
+
+
+def _tab_to(page, selector: str, limit: int = 60) -> None:
+    """Press Tab until the focused element matches ``selector`` (keyboard only)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(
+            "(s) => document.activeElement && document.activeElement.matches(s)", selector
+        ):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_sign_up_search_and_buy_with_the_keyboard_only(page, mailbox):
+    from tests.conftest import link_in
+    from tests.factories import make_listing, make_shop
+
+    with session_scope() as session:
+        shop = make_shop(session, name="Keyboard Crafts", slug="keyboard-crafts")
+        make_listing(session, shop=shop, title="Keyboard-knitted mittens", price_cents=3100)
+    goto(page, "/signup")
+    page.locator("#field-email").focus()
+    page.keyboard.type("keys@example.com")
+    _tab_to(page, "#field-handle")
+    page.keyboard.type("keys")
+    _tab_to(page, "#field-password")
+    page.keyboard.type("typed with keys only")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("We have sent a confirmation link")).to_be_visible()
+    goto(page, link_in(mailbox.wait_for("keys@example.com", "Confirm"), "/confirm/"))
+    expect(page.locator("#account-menu")).to_be_visible()
+
+    # Search from the header.
+    _tab_to(page, "header input[type=search]")
+    page.keyboard.type("mittens")
+    page.keyboard.press("Enter")
+    expect(page.locator("#search-results .sm-listing-card")).to_have_count(1)
+    _tab_to(page, "#search-results .sm-listing-card")
+    page.keyboard.press("Enter")
+    expect(page.locator("#listing-title")).to_have_text("Keyboard-knitted mittens")
+
+    # Into the cart, then checkout.
+    _tab_to(page, "#add-to-cart")
+    page.keyboard.press("Enter")
+    expect(page.locator("#cart-count")).to_have_text("1")
+    _tab_to(page, "#cart-link")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+    _tab_to(page, "#go-checkout")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    _tab_to(page, "#field-name")
+    page.keyboard.type("Kim Keys")
+    _tab_to(page, "#field-line1")
+    page.keyboard.type("Tastenweg 5")
+    _tab_to(page, "#field-postcode")
+    page.keyboard.type("20095")
+    _tab_to(page, "#field-city")
+    page.keyboard.type("Hamburg")
+    _tab_to(page, "#place-order")
+    focus_ring = page.evaluate(
+        "getComputedStyle(document.activeElement).outlineStyle !== 'none'"
+        " || getComputedStyle(document.activeElement).boxShadow !== 'none'"
+    )
+    assert focus_ring, "focus must be visible on the place-order button"
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Thank you! Your order is placed.")).to_be_visible()
+    expect(page.locator("#order-status")).to_have_text("Awaiting payment")
