@@ -11,11 +11,12 @@ import random
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from social_market.demo.generator import PALETTE
-from social_market.models import User
-from social_market.services import favourites, listings, shops
+from social_market.models import Order, Shop, User
+from social_market.services import cart, checkout, favourites, listings, orders, shops
+from social_market.services.errors import DomainError
 from social_market.services.money import format_plain
 
 # craft → (category id, [(title, materials, tags, price range in cents)])
@@ -231,4 +232,54 @@ def generate_market(
             favourites.set_listing_favourite(
                 session=session, user_id=buyer_id, listing_id=listing_id, on=True
             )
+    _orders(session, rng, summary, maker_ids, buyer_ids)
     return summary
+
+
+def _orders(
+    session: Session,
+    rng: random.Random,
+    summary: MarketSummary,
+    maker_ids: list[int],
+    buyer_ids: list[int],
+) -> None:
+    """Some buyers order (the first buyer always orders from the first maker's shop) and
+    makers move those orders along, so both sides of an order can be seen in the demo."""
+    steps = [
+        [],
+        [orders.confirm_payment],
+        [orders.confirm_payment, orders.mark_shipped],
+        [orders.confirm_payment, orders.mark_shipped],
+    ]
+    first_shop_listings = summary.listing_ids[:2]
+    for n, buyer_id in enumerate(buyer_ids[: max(1, len(buyer_ids) // 3)]):
+        picks = first_shop_listings if n == 0 else rng.sample(summary.listing_ids, 2)
+        for listing_id in picks:
+            try:
+                cart.add_to_cart(session=session, user_id=buyer_id, listing_id=listing_id)
+            except DomainError:
+                continue  # sold out meanwhile
+        buyer = session.get(User, buyer_id)
+        assert buyer is not None
+        try:
+            result = checkout.place_order(
+                session=session,
+                buyer_id=buyer_id,
+                address={
+                    "name": buyer.display_name,
+                    "line1": f"{rng.randint(1, 120)} Demo Street",
+                    "postcode": f"{rng.randint(10000, 99999)}",
+                    "city": buyer.location or "Berlin",
+                    "country": "DE",
+                },
+                payment_method="bank_transfer",
+            )
+        except DomainError:
+            cart.clear_cart(session=session, user_id=buyer_id)
+            continue
+        for placed in result.orders:
+            order = session.exec(select(Order).where(Order.reference == placed.reference)).one()
+            shop = session.get(Shop, order.shop_id)
+            assert shop is not None
+            for step in steps[(n + order.id) % len(steps)]:  # type: ignore[operator]
+                step(session=session, owner_id=shop.owner_id, reference=order.reference)

@@ -87,7 +87,7 @@ _NOT_TEXT = {
     "soft",
     "ghost",
 }
-_NOT_TEXT |= {"outline", "surface", "classic", "none", "auto", "inherit", "currentColor"}
+_NOT_TEXT |= {"outline", "surface", "classic", "none", "auto", "inherit", "currentColor", "gray"}
 
 
 def _name(node) -> str:
