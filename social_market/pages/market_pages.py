@@ -290,7 +290,15 @@ def _buy_box() -> rx.Component:
             rx.text(
                 rx.foreach(
                     item.category_path,
-                    lambda c, i: rx.text.span(rx.cond(i > 0, " › ", ""), t_var(c)),
+                    lambda c, i: rx.text.span(
+                        rx.cond(i > 0, " › ", ""),
+                        rx.link(
+                            t_var(c[1]),
+                            href="/search?sort=newest&category=" + c[0],
+                            underline="always",
+                            color_scheme="gray",
+                        ),
+                    ),
                 ),
                 size="1",
                 color=rx.color("gray", 11),

@@ -10,8 +10,9 @@ from social_market.components.buttons import link_button
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_grid
 from social_market.components.share import share_menu
-from social_market.i18n.ui import t, tn
+from social_market.i18n.ui import t, t_var, tn
 from social_market.models import ProfilePublic
+from social_market.services import categories
 from social_market.state.auth import AuthState
 from social_market.state.people import HomeState, PeopleSearchState, ProfileState
 
@@ -103,6 +104,22 @@ def home_page() -> rx.Component:
                 padding=["1.25rem", "1.5rem", "3rem"],
                 border_radius="16px",
                 background=rx.color("accent", 3),
+                width="100%",
+            ),
+            rx.vstack(
+                rx.heading(t("Browse by category"), size="6", as_="h2"),
+                rx.hstack(
+                    *[
+                        rx.link(
+                            rx.badge(t_var(c.name), size="3", variant="surface"),
+                            href=f"/search?category={c.slug}&sort=newest",
+                        )
+                        for c in categories.TOP_LEVEL
+                    ],
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                spacing="3",
                 width="100%",
             ),
             rx.cond(

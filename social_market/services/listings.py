@@ -80,7 +80,7 @@ class ListingDetail(BaseModel):
     materials: list[str]
     tags: list[str]
     category_id: int
-    category_path: list[str]  # msgids, translated in the page
+    category_path: list[list[str]]  # [slug, name msgid] from the top level down
     state: str
     language: str
     photos: list[PhotoPublic]
@@ -539,7 +539,7 @@ def get_listing(
         materials=split_terms(listing.materials),
         tags=split_terms(listing.tags),
         category_id=listing.category_id,
-        category_path=[c.name for c in categories.path(listing.category_id)],
+        category_path=[[c.slug, c.name] for c in categories.path(listing.category_id)],
         state=listing.state,
         language=listing.language,
         photos=[_photo_public(p, listing.title) for p in photos],
