@@ -85,8 +85,8 @@ def _engine(backend: str, size: int, reuse: bool):
 
 
 def _measure(engine, runs: int) -> dict:
-    from sqlalchemy import event, func, select
-    from sqlmodel import Session
+    from sqlalchemy import event, func
+    from sqlmodel import Session, select
 
     from social_market.models import Listing, Shop
     from social_market.services import listings, shops
