@@ -8,6 +8,7 @@ them and forwards people to the app page; ``/embed/u/<handle>`` is a small card
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
 
@@ -18,8 +19,8 @@ from fastapi.responses import HTMLResponse
 from social_market.api.auth_routes import frontend_url
 from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE, N_, gettext, negotiate
-from social_market.models import ProfilePublic
-from social_market.services import profiles
+from social_market.services import listings, profiles, shops
+from social_market.services.errors import NotFound
 
 router = APIRouter()
 EMBED_PREFIX = "/embed/"
@@ -29,11 +30,87 @@ def _backend_base() -> str:
     return rx.config.get_config().api_url.rstrip("/")
 
 
-def _profile(handle: str, request: Request) -> tuple[ProfilePublic | None, str]:
-    lang = negotiate(request.headers.get("accept-language"))
+@dataclass(frozen=True)
+class Preview:
+    """What a link preview and an embed card show of one thing."""
+
+    title: str
+    description: str
+    path: str  # the app page, e.g. /u/anna
+    og_type: str
+    image: str  # path below /_upload/ ('' for none): large, for previews
+    image_size: tuple[int, int]
+    thumb: str  # path below /_upload/ ('' for none): small, for the card
+    subtitle: str  # second line on the card
+    initials: str
+    extra_tags: tuple[tuple[str, str], ...] = ()
+
+
+def _find(kind: str, key: str, lang: str) -> Preview | None:
+    """The public preview of a profile (u), shop (s) or listing (l); None if not public."""
+    locale = BABEL_LOCALE[lang]
     with session_scope() as session:
-        profile = profiles.get_profile(session=session, handle=handle, locale=BABEL_LOCALE[lang])
-    return profile, lang
+        if kind == "u":
+            p = profiles.get_profile(session=session, handle=key, locale=locale)
+            if p is None:
+                return None
+            return Preview(
+                title=f"{p.display_name} (@{p.handle})",
+                description=p.bio,
+                path=f"/u/{quote(p.handle)}",
+                og_type="profile",
+                image=p.avatar_url_large,
+                image_size=(400, 400),
+                thumb=p.avatar_url,
+                subtitle=f"@{p.handle}",
+                initials=p.initials,
+                extra_tags=(("profile:username", p.handle),),
+            )
+        if kind == "s":
+            try:
+                shop = shops.get_shop(session=session, slug=key, locale=locale)
+            except NotFound:
+                return None
+            place = ", ".join(x for x in (shop.city, shop.country_name) if x)
+            return Preview(
+                title=shop.name,
+                description=shop.about
+                or gettext(lang, "Handmade goods, and the people who make and love them."),
+                path=shop.url,
+                og_type="website",
+                image=shop.logo_url,
+                image_size=(400, 400),
+                thumb=shop.logo_url.replace("_400.webp", "_96.webp"),
+                subtitle=place,
+                initials=shop.initials,
+            )
+        if kind == "l":
+            try:
+                item = listings.get_listing(
+                    session=session, listing_ref=key, viewer_id=None, locale=locale
+                )
+            except NotFound:
+                return None
+            photo = item.photos[0] if item.photos else None
+            return Preview(
+                title=item.title,
+                description=item.description,
+                path=item.url,
+                og_type="product",
+                image=photo.url if photo else "",
+                image_size=(1000, 1000),
+                thumb=photo.grid_url if photo else "",
+                subtitle=f"{item.price} · {item.shop.name}",
+                initials=item.shop.initials,
+                extra_tags=(
+                    ("product:price:amount", f"{item.price_cents / 100:.2f}"),
+                    ("product:price:currency", item.currency),
+                ),
+            )
+    return None
+
+
+KINDS = {"u", "s", "l"}
 
 
 def _not_found(lang: str) -> HTMLResponse:
@@ -45,29 +122,28 @@ def _not_found(lang: str) -> HTMLResponse:
     )
 
 
-@router.get("/share/u/{handle}")
-def share_profile(handle: str, request: Request) -> HTMLResponse:
-    """Link preview for a profile; people are sent on to /u/<handle> at once."""
-    profile, lang = _profile(handle, request)
-    if profile is None:
+@router.get("/share/{kind}/{key}")
+def share_page(kind: str, key: str, request: Request) -> HTMLResponse:
+    """Link preview (Open Graph / Twitter card); people are sent on to the app page."""
+    lang = negotiate(request.headers.get("accept-language"))
+    found = _find(kind, key, lang) if kind in KINDS and len(key) <= 100 else None
+    if found is None:
         return _not_found(lang)
-    page_url = frontend_url(f"/u/{quote(profile.handle)}", request)
-    title = f"{profile.display_name} (@{profile.handle}) · Social Market"
-    description = profile.bio or gettext(
+    page_url = frontend_url(found.path, request)
+    title = f"{found.title} · Social Market"
+    description = found.description or gettext(
         lang, "Handmade goods, and the people who make and love them."
     )
-    image = (
-        f"{_backend_base()}/_upload/{profile.avatar_url_large}" if profile.avatar_url_large else ""
-    )
+    image = f"{_backend_base()}/_upload/{found.image}" if found.image else ""
     e = escape
     tags = [
-        '<meta property="og:type" content="profile">',
+        f'<meta property="og:type" content="{found.og_type}">',
         '<meta property="og:site_name" content="Social Market">',
         f'<meta property="og:title" content="{e(title)}">',
         f'<meta property="og:description" content="{e(description[:300])}">',
         f'<meta property="og:url" content="{e(page_url)}">',
-        f'<meta property="profile:username" content="{e(profile.handle)}">',
-        '<meta name="twitter:card" content="summary">',
+        *(f'<meta property="{k}" content="{e(v)}">' for k, v in found.extra_tags),
+        f'<meta name="twitter:card" content="{"summary_large_image" if kind == "l" else "summary"}">',
         f'<meta name="twitter:title" content="{e(title)}">',
         f'<meta name="twitter:description" content="{e(description[:200])}">',
         f'<link rel="canonical" href="{e(page_url)}">',
@@ -75,9 +151,9 @@ def share_profile(handle: str, request: Request) -> HTMLResponse:
     if image:
         tags += [
             f'<meta property="og:image" content="{e(image)}">',
-            '<meta property="og:image:width" content="400">',
-            '<meta property="og:image:height" content="400">',
-            f'<meta property="og:image:alt" content="{e(profile.display_name)}">',
+            f'<meta property="og:image:width" content="{found.image_size[0]}">',
+            f'<meta property="og:image:height" content="{found.image_size[1]}">',
+            f'<meta property="og:image:alt" content="{e(found.title)}">',
             f'<meta name="twitter:image" content="{e(image)}">',
         ]
     html = (
@@ -97,6 +173,7 @@ EMBED_CSS = (
     "border-radius:12px;color:#1c1917;background:#fff;text-decoration:none;max-width:420px}"
     "a.card:focus-visible{outline:2px solid #b8361b;outline-offset:2px}"
     "img,span.i{width:56px;height:56px;border-radius:50%;flex:none;object-fit:cover}"
+    "img.sq{border-radius:8px}"
     "span.i{display:flex;align-items:center;justify-content:center;background:#feebe7;"
     "color:#a3300f;font-weight:700}"
     "b{display:block}small{color:#57534e}em{display:block;font-style:normal;color:#a3300f;"
@@ -106,27 +183,29 @@ EMBED_CSS = (
 )
 
 
-@router.get(EMBED_PREFIX + "u/{handle}")
-def embed_profile(handle: str, request: Request) -> HTMLResponse:
-    """A recommend card for a profile, to put in an <iframe> on any site."""
-    profile, lang = _profile(handle, request)
-    if profile is None:
+@router.get(EMBED_PREFIX + "{kind}/{key}")
+def embed_card(kind: str, key: str, request: Request) -> HTMLResponse:
+    """A recommend card for a profile, shop or listing, to put in an <iframe> anywhere."""
+    lang = negotiate(request.headers.get("accept-language"))
+    found = _find(kind, key, lang) if kind in KINDS and len(key) <= 100 else None
+    if found is None:
         return _not_found(lang)
     e = escape
-    page_url = frontend_url(f"/u/{quote(profile.handle)}", request)
+    page_url = frontend_url(found.path, request)
+    shape = "" if kind == "u" else ' class="sq"'
     picture = (
-        f'<img src="{e(_backend_base())}/_upload/{e(profile.avatar_url)}" alt="" '
+        f'<img{shape} src="{e(_backend_base())}/_upload/{e(found.thumb)}" alt="" '
         'width="56" height="56" loading="lazy">'
-        if profile.avatar_url
-        else f'<span class="i" aria-hidden="true">{e(profile.initials)}</span>'
+        if found.thumb
+        else f'<span class="i" aria-hidden="true">{e(found.initials)}</span>'
     )
     cta = e(gettext(lang, N_("See on Social Market")))
     html = (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width"><title>{e(profile.display_name)}'
+        f'<meta name="viewport" content="width=device-width"><title>{e(found.title)}'
         f"</title><style>{EMBED_CSS}</style></head><body>"
         f'<a class="card" href="{e(page_url)}" target="_blank" rel="noopener">{picture}'
-        f"<span><b>{e(profile.display_name)}</b><small>@{e(profile.handle)}</small>"
+        f"<span><b>{e(found.title)}</b><small>{e(found.subtitle)}</small>"
         f"<em>{cta} →</em></span></a></body></html>"
     )
     return HTMLResponse(

@@ -7,15 +7,11 @@ import reflex as rx
 from social_market.i18n.ui import t
 
 
-def share_menu(
-    *,
-    url: rx.Var[str],
-    title: rx.Var[str],
-    mailto: rx.Var[str],
-    embed_code: rx.Var[str],
-    embed_open: rx.Var[bool],
-    on_embed_open_change,
-):
+def share_menu(state) -> rx.Component:
+    """The share button of a page whose state is a ``SharePageState``."""
+    url, title, mailto = state.share_url, state.share_title, state.mailto
+    embed_code, embed_open = state.embed_code, state.embed_open
+    on_embed_open_change = state.set_embed_open
     return rx.fragment(
         rx.el.span(
             id="share-data", custom_attrs={"data-url": url, "data-title": title}, hidden=True

@@ -9,6 +9,7 @@ from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_grid, listing_photo, upload_src
+from social_market.components.share import share_menu
 from social_market.i18n.ui import t, t_var, tn
 from social_market.services.listings import PhotoPublic
 from social_market.services.shops import ShippingRatePublic, ShopPublic
@@ -165,15 +166,19 @@ def shop_page() -> rx.Component:
                         align="start",
                     ),
                     rx.spacer(),
-                    rx.cond(
-                        s.is_owner,
-                        link_button(t("Edit shop"), urls.SELL_SHOP, variant="soft"),
-                        heart_button(
-                            s.is_favourite,
-                            shop.favourite_count,
-                            s.toggle_favourite,
-                            id="favourite-shop",
+                    rx.hstack(
+                        rx.cond(
+                            s.is_owner,
+                            link_button(t("Edit shop"), urls.SELL_SHOP, variant="soft"),
+                            heart_button(
+                                s.is_favourite,
+                                shop.favourite_count,
+                                s.toggle_favourite,
+                                id="favourite-shop",
+                            ),
                         ),
+                        share_menu(s),
+                        spacing="2",
                     ),
                     gap="1rem",
                     align="center",
@@ -338,6 +343,7 @@ def _buy_box() -> rx.Component:
                 id="favourite-listing",
                 size="3",
             ),
+            share_menu(s),
             rx.cond(
                 item.is_owner,
                 link_button(t("Edit listing"), "/sell/listings/" + item.id.to(str), size="3"),

@@ -219,14 +219,7 @@ def profile_page() -> rx.Component:
                                     t("Edit profile"), urls.SETTINGS, variant="soft", size="2"
                                 ),
                             ),
-                            share_menu(
-                                url=s.share_url,
-                                title=s.share_title,
-                                mailto=s.mailto,
-                                embed_code=s.embed_code,
-                                embed_open=s.embed_open,
-                                on_embed_open_change=s.set_embed_open,
-                            ),
+                            share_menu(s),
                             spacing="2",
                         ),
                         spacing="2",

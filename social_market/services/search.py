@@ -11,13 +11,28 @@ full-text objects behind it are made by migration 0004):
   parsed by ``websearch_to_tsquery`` in English *and* German (a listing is indexed in its
   own language), ranks with ``ts_rank``, and runs with custom plans: psycopg prepares a
   statement after five runs and the generic plan PostgreSQL then picks is several times
-  slower for search (see PERFORMANCE.md), so search statements are never prepared.
+  slower for search (see PERFORMANCE.md), so search statements are never prepared. The
+  vector also holds facet lexemes for category and price bucket, so the GIN index alone
+  narrows to the category and price range.
 - SQLite matches the FTS5 table ``listing_fts`` (Porter stemming, case- and
   accent-insensitive) and ranks with ``bm25``. Each word is quoted, so user text never
   reaches FTS5 query syntax. Category and price filters are also written as facet tokens
   in a zero-weight column, so FTS5 drops non-matching rows before it ranks them.
 
 Both keep exact filters on the listing row too: the facet tokens only narrow.
+
+Relevance ranks a bounded set (measured with bench/search.py at 1M listings): ranking
+costs per matching listing (PostgreSQL visits each row for its vector, SQLite's bm25
+reads every posting of every ranked word), and a broad search ("necklace" in Jewellery)
+matches 30,000+ listings. So relevance works in two tiers, both keyset-paginated:
+
+1. the newest ``RELEVANCE_CANDIDATES`` (1,000) matching listings, best first (ties
+   newest first);
+2. then, when more match, every older match, newest first.
+
+The cursor of a relevance page is (tier, score, id). On SQLite, words found in more than
+``COMMON_TERM_SHARE`` of the listings ("handmade") still have to match, but do not count
+for the ranking (bm25 would scan all their postings); see :func:`refresh_common_terms`.
 """
 
 from __future__ import annotations
@@ -27,10 +42,13 @@ import binascii
 import json
 import math
 import re
+import time
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from social_market.i18n.catalog import N_
@@ -50,6 +68,13 @@ MAX_WORDS_LENGTH = 100
 DEFAULT_LIMIT = 24
 MAX_LIMIT = 60
 MAX_CURSOR_LENGTH = 200
+# Relevance ranks at most this many matches, the newest; older ones follow newest first.
+RELEVANCE_CANDIDATES = 1000
+# SQLite: a word in more than this share of listings filters but does not rank.
+COMMON_TERM_SHARE = 0.10
+# listing_fts_terms keeps terms in at least this share (so the share above can change).
+_STORED_TERM_SHARE = 0.01
+_COMMON_TERMS_TTL_S = 300.0
 
 # What the tokenizers treat as a word: letters and digits (an underscore separates).
 _TOKEN = re.compile(r"[^\W_]+")
@@ -191,9 +216,9 @@ def to_params(query: SearchQuery) -> dict[str, str]:
 
 # ---------------------------------------------------------------------- cursors
 
-# The sort key each sort's cursor carries, by type: (score, id) / (id,) / (price, id).
+# The sort key each sort's cursor carries, by type: (tier, score, id) / (id,) / (price, id).
 _CURSOR_SHAPES = {
-    RELEVANCE: (float, int),
+    RELEVANCE: (int, float, int),
     NEWEST: (int,),
     PRICE_ASC: (int, int),
     PRICE_DESC: (int, int),

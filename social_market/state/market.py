@@ -12,9 +12,10 @@ from social_market.services.errors import DomainError, NotFound
 from social_market.services.listings import ListingDetail
 from social_market.services.shops import ShopPublic
 from social_market.state.auth import AuthState
+from social_market.state.sharing import SharePageState
 
 
-class ListingPageState(AuthState):
+class ListingPageState(SharePageState):
     found: bool = True
     listing: ListingDetail | None = None
     photo_index: int = 0
@@ -44,6 +45,8 @@ class ListingPageState(AuthState):
             except NotFound:
                 self.listing = None
         self.found = self.listing is not None
+        if self.listing is not None:
+            self._set_share_links("l", str(self.listing.id), self.listing.title)
         self.photo_index = 0
         self.quantity = 1
         self.country_options = [
@@ -126,7 +129,7 @@ class ListingPageState(AuthState):
         )
 
 
-class ShopPageState(AuthState):
+class ShopPageState(SharePageState):
     found: bool = True
     shop: ShopPublic | None = None
     items: list[ListingCard] = []
@@ -152,6 +155,7 @@ class ShopPageState(AuthState):
             )
         self.found = True
         self.is_owner = me is not None and self.shop.owner_handle == self.me_handle
+        self._set_share_links("s", self.shop.slug, self.shop.name)
 
     @rx.event
     def toggle_favourite(self):

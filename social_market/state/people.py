@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import html
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import reflex as rx
 
@@ -14,6 +13,7 @@ from social_market.models import ProfilePublic
 from social_market.models.market import ListingCard
 from social_market.services import listings, profiles
 from social_market.state.auth import AuthState
+from social_market.state.sharing import SharePageState
 
 
 class HomeState(AuthState):
@@ -35,19 +35,10 @@ class HomeState(AuthState):
         self.member_count = format_number(self.member_total, BABEL_LOCALE.get(self.lang))
 
 
-class ProfileState(AuthState):
+class ProfileState(SharePageState):
     found: bool = True
     profile: ProfilePublic | None = None
     is_me: bool = False
-    share_url: str = ""
-    share_title: str = ""
-    mailto: str = ""
-    embed_code: str = ""
-    embed_open: bool = False
-
-    @rx.event
-    def set_embed_open(self, value: bool):
-        self.embed_open = value is True
 
     @rx.event
     def load(self):
@@ -60,21 +51,8 @@ class ProfileState(AuthState):
         self.found = self.profile is not None
         self.is_me = bool(self.profile and me == self.profile.id)
         if self.profile is not None:
-            self._set_share_links(self.profile)
-
-    def _set_share_links(self, profile: ProfilePublic) -> None:
-        """Links that work outside the app (link previews need the server-rendered route)."""
-        backend = rx.config.get_config().api_url.rstrip("/")
-        handle = quote(profile.handle, safe="")
-        self.share_url = f"{backend}/share/u/{handle}"
-        self.share_title = f"{profile.display_name} (@{profile.handle}) · Social Market"
-        self.mailto = "mailto:?" + urlencode(
-            {"subject": self.share_title, "body": self.share_url}, quote_via=quote
-        )
-        self.embed_code = (
-            f'<iframe src="{backend}/embed/u/{handle}" title="{html.escape(self.share_title)}" '
-            'width="440" height="90" style="border:0" loading="lazy"></iframe>'
-        )
+            p = self.profile
+            self._set_share_links("u", p.handle, f"{p.display_name} (@{p.handle})")
 
 
 class PeopleSearchState(AuthState):

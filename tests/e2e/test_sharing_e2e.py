@@ -108,3 +108,88 @@ def test_share_menu_copies_the_preview_link_and_offers_an_embed_code(new_context
     embed_item.click()
     code = page.locator("#embed-code").input_value()
     assert f"{_backend()}/embed/u/{sharer}" in code and code.startswith("<iframe")
+
+
+@pytest.fixture
+def shared_listing():
+    from social_market.services import listings, shops
+
+    with session_scope() as session:
+        maker = make_user(session)
+        shops.open_shop(
+            session=session,
+            owner_id=maker.id,
+            form={
+                "name": "Share & Sell",
+                "slug": f"share-sell-{maker.id}",
+                "about": "Glass beads from Murano.",
+                "country": "IT",
+                "payment_details": "IBAN IT60 X054 2811 1010 0000 0123 456",
+                "accepts_bank_transfer": True,
+                "domestic_first": "5",
+            },
+        )
+        shops.set_logo(session=session, owner_id=maker.id, data=_png())
+        item = listings.create_listing(
+            session=session,
+            owner_id=maker.id,
+            form={
+                "title": "Bead <i>necklace</i>",
+                "description": "Blue glass.",
+                "price": "64.50",
+                "quantity": "2",
+                "category_id": "101",
+            },
+        )
+        listings.add_photo(session=session, owner_id=maker.id, listing_id=item.id, data=_png())
+        listings.publish(session=session, owner_id=maker.id, listing_id=item.id)
+        draft = listings.create_listing(
+            session=session,
+            owner_id=maker.id,
+            form={"title": "Unfinished", "price": "1", "quantity": "1", "category_id": "101"},
+        )
+        return {"id": item.id, "slug": f"share-sell-{maker.id}", "draft": draft.id}
+
+
+def _png() -> bytes:
+    from tests.services.test_profiles import _image
+
+    return _image()
+
+
+def test_listing_and_shop_previews_carry_title_price_and_picture(app_url, shared_listing):
+    r = httpx.get(f"{_backend()}/share/l/{shared_listing['id']}")
+    assert r.status_code == 200
+    assert _meta(r.text, "og:type") == "product"
+    assert _meta(r.text, "og:title") == "Bead <i>necklace</i> · Social Market"
+    assert "<i>necklace</i>" not in r.text
+    assert _meta(r.text, "product:price:amount") == "64.50"
+    assert _meta(r.text, "og:url").endswith(f"/listing/{shared_listing['id']}-bead-i-necklace-i")
+    assert re.search(r"/_upload/listings/[\w-]+_1000\.webp$", _meta(r.text, "og:image"))
+    assert _meta(r.text, "twitter:card") == "summary_large_image"
+
+    shop = httpx.get(f"{_backend()}/share/s/{shared_listing['slug']}")
+    assert _meta(shop.text, "og:title") == "Share & Sell · Social Market"
+    assert _meta(shop.text, "og:description") == "Glass beads from Murano."
+    assert re.search(r"/_upload/shop-logos/[\w-]+_400\.webp$", _meta(shop.text, "og:image"))
+
+
+def test_drafts_and_unknown_kinds_have_no_preview(app_url, shared_listing):
+    assert httpx.get(f"{_backend()}/share/l/{shared_listing['draft']}").status_code == 404
+    assert httpx.get(f"{_backend()}/embed/l/{shared_listing['draft']}").status_code == 404
+    assert httpx.get(f"{_backend()}/share/x/anything").status_code == 404
+
+
+def test_listing_embed_card_is_small_and_inert(app_url, shared_listing):
+    r = httpx.get(f"{_backend()}/embed/l/{shared_listing['id']}")
+    assert r.status_code == 200 and len(r.content) <= 20 * 1024
+    assert "<script" not in r.text.lower() and "set-cookie" not in r.headers
+    assert "€64.50" in r.text and "Share &amp; Sell" in r.text
+
+
+def test_listing_page_offers_the_share_menu(page, shared_listing):
+    goto(page, f"/listing/{shared_listing['id']}")
+    page.locator("#share-button").click()
+    page.get_by_role("menuitem", name="Embed on your site").click()
+    code = page.locator("#embed-code").input_value()
+    assert f"/embed/l/{shared_listing['id']}" in code
