@@ -6,7 +6,7 @@ import reflex as rx
 from fastapi import FastAPI
 
 from social_market import urls
-from social_market.api import auth_routes, share_routes
+from social_market.api import auth_routes, feed_routes, share_routes
 from social_market.api.middleware import SecurityMiddleware
 from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
 from social_market.migrations import require_current_schema
@@ -39,6 +39,7 @@ from social_market.state.settings import ProfileSettingsState, SecurityState
 api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 api.include_router(auth_routes.router)
 api.include_router(share_routes.router)
+api.include_router(feed_routes.router)
 
 
 @api.get("/api/health")

@@ -642,3 +642,19 @@ def newest(*, session: Session, limit: int = 8, locale: str | None = None) -> li
         .limit(limit)
     ).all()
     return [to_card(r, locale) for r in rows]
+
+
+def listing_path(listing: Listing) -> str:
+    return listing_url(listing.id or 0, listing.slug)
+
+
+def feed_listings(*, session: Session, shop_id: int, limit: int = 30) -> list[Listing]:
+    """A shop's pieces for sale, newest first (for its Atom/RSS feed)."""
+    return list(
+        session.exec(
+            select(Listing)
+            .where(Listing.shop_id == shop_id, Listing.state.in_((ACTIVE, SOLD_OUT)))  # type: ignore[attr-defined]
+            .order_by(Listing.created_at.desc(), Listing.id.desc())  # type: ignore[union-attr]
+            .limit(limit)
+        )
+    )

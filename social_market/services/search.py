@@ -274,14 +274,21 @@ def _price_bucket(cents: int) -> int:
     return min(max(cents, 1).bit_length() - 1, _MAX_BUCKET)
 
 
-def _fts_match(query: SearchQuery) -> str:
-    """An FTS5 query: every word (quoted) in a text column, and the facet tokens."""
-    words = " ".join(f'"{t}"' for t in query.tokens)
-    parts = [f"{_FTS_TEXT_COLUMNS} : ({words})"]
+def _price_buckets(query: SearchQuery) -> range:
+    """The log2 price buckets a price filter spans; empty when it spans them all."""
     low, high = query.min_price_cents, query.max_price_cents
     buckets = range(_price_bucket(low or 1), _price_bucket(high or 2**_MAX_BUCKET) + 1)
-    if len(buckets) > _MAX_BUCKET:  # every bucket: no price filter worth a token
-        buckets = range(0)
+    return range(0) if len(buckets) > _MAX_BUCKET else buckets
+
+
+def _fts_words(tokens: list[str]) -> str:
+    return f"{_FTS_TEXT_COLUMNS} : (" + " ".join(f'"{t}"' for t in tokens) + ")"
+
+
+def _fts_match(query: SearchQuery) -> str:
+    """An FTS5 query: every word (quoted) in a text column, and the facet tokens."""
+    parts = [_fts_words(query.tokens)]
+    buckets = _price_buckets(query)
     prefix = f"zc{query.category_id}" if query.category_id is not None else "z"
     if buckets:
         facets = [f"{prefix}p{b}" for b in buckets]
@@ -294,39 +301,34 @@ def _fts_match(query: SearchQuery) -> str:
     return " AND ".join(parts)
 
 
-def search_sql(query: SearchQuery, dialect: str) -> tuple[str, dict[str, object]]:
-    """The statement (with ``:name`` parameters) that fetches one page plus one row.
+def _pg_facets(query: SearchQuery) -> str | None:
+    """The facet lexemes of migration 0004 as a tsquery (they hold a space: quoted)."""
+    buckets = _price_buckets(query)
+    prefix = f"cat {query.category_id} " if query.category_id is not None else ""
+    if buckets:
+        return " | ".join(f"'{prefix}price {b}'" for b in buckets)
+    return f"'{prefix.strip()}'" if prefix else None
 
-    Public so that the benchmark can run exactly this SQL through the bare driver.
+
+def _fold(word: str) -> str:
+    """A word as FTS5 indexes it before stemming: lower case, without diacritics."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _is_common(token: str, common: frozenset[str]) -> bool:
+    """Whether ``token`` stems to a common term (a Porter stem is nearly always a prefix).
+
+    A wrong guess only decides whether the word ranks: it must match either way.
     """
-    sort = query.effective_sort
-    has_words = bool(query.tokens)
-    params: dict[str, object] = {"limit": query.limit + 1}
-    where = ["l.state = 'active'"]  # literal: partial indexes need it word for word
-    source = "listing AS l"
-    score = None
+    word = _fold(token)
+    return word in common or any(
+        len(word) - 3 <= n < len(word) and word[:n] in common for n in range(3, len(word))
+    )
 
-    if has_words and dialect == "postgresql":
-        source = (
-            "listing AS l, (SELECT websearch_to_tsquery('english', :words)"
-            " || websearch_to_tsquery('german', :words) AS query) AS q"
-        )
-        where.append("l.search_vector @@ q.query")
-        # float8: a real would come back rounded in text and break the keyset equality.
-        score = "CAST(ts_rank(l.search_vector, q.query) AS double precision)"
-        params["words"] = query.words
-    elif has_words:
-        if sort == RELEVANCE:
-            source = (
-                f"(SELECT rowid AS id, {_BM25} AS score FROM listing_fts"  # noqa: S608
-                " WHERE listing_fts MATCH :match) AS f JOIN listing AS l ON l.id = f.id"
-            )
-            score = "f.score"
-        else:
-            source = "listing_fts AS f JOIN listing AS l ON l.id = f.rowid"
-            where.append("f.listing_fts MATCH :match")
-        params["match"] = _fts_match(query)
 
+def _filters(query: SearchQuery, where: list[str], params: dict[str, object]) -> None:
+    """The exact filters on the listing row ``l`` (facet tokens only narrow)."""
     if query.category_id is not None:
         has_children = bool(categories.children(query.category_id))
         column = _TOP_CATEGORY.replace("category_id", "l.category_id") if has_children else None
@@ -346,19 +348,151 @@ def search_sql(query: SearchQuery, dialect: str) -> tuple[str, dict[str, object]
     elif query.availability == MADE_TO_ORDER:
         where.append("l.made_to_order")
 
-    # Sort key columns and the keyset condition "after the cursor's row".
+
+def _matches(query: SearchQuery, dialect: str, params: dict[str, object]) -> tuple[str, str]:
+    """FROM and WHERE of "active listings matching the words and filters", newest first.
+
+    Selects the card columns of ``l``; the newest-first order is by ``row_id`` below.
+    """
+    where = ["l.state = 'active'"]  # literal: partial indexes need it word for word
+    if dialect == "postgresql":
+        where.append(f"l.search_vector @@ {_PG_QUERY}")
+        params["words"] = query.words
+        if facets := _pg_facets(query):
+            # A constant tsquery of its own: the planner estimates it from the statistics.
+            where.append("l.search_vector @@ CAST(:facets AS tsquery)")
+            params["facets"] = facets
+        source = "listing AS l"
+    else:
+        source = "listing_fts AS f JOIN listing AS l ON l.id = f.rowid"
+        where.append("f.listing_fts MATCH :match")
+        params["match"] = _fts_match(query)
+    _filters(query, where, params)
+    return source, " AND ".join(where)
+
+
+# The words in English and German (a listing is indexed in its own language).
+_PG_QUERY = "(websearch_to_tsquery('english', :words) || websearch_to_tsquery('german', :words))"
+
+
+def _row_id(dialect: str) -> str:
+    # On SQLite order by the FTS rowid (= listing id) so FTS5 reads its index backwards
+    # and stops at the page size.
+    return "f.rowid" if dialect == "sqlite" else "l.id"
+
+
+def _relevance_sql(
+    query: SearchQuery, dialect: str, common: frozenset[str]
+) -> tuple[str, dict[str, object]]:
+    """Tier 1 of relevance (see the module docstring): rank the newest matches.
+
+    Rows: the card columns, the score, and how many candidates there were.
+    """
+    params: dict[str, object] = {"limit": query.limit + 1, "candidates": RELEVANCE_CANDIDATES}
+    source, conditions = _matches(query, dialect, params)
+    row_id = _row_id(dialect)
     after = query._after
-    # On SQLite with words, order by the FTS rowid (= listing id) so FTS5 reads its index
-    # backwards and stops at the page size.
-    row_id = "f.rowid" if has_words and dialect == "sqlite" and sort != RELEVANCE else "l.id"
-    if sort == RELEVANCE and dialect == "postgresql":
+    cards = _CARD_COLUMNS.replace("l.", "c.")
+    if dialect == "postgresql":
+        # The candidates keep their vector, so ranking visits no row again.
+        candidates = (
+            f"SELECT {_CARD_COLUMNS}, l.search_vector FROM {source} WHERE {conditions}"  # noqa: S608
+            f" ORDER BY {row_id} DESC LIMIT :candidates"
+        )
+        # float8: a real would come back rounded in text and break the keyset equality.
+        score = f"CAST(ts_rank(c.search_vector, {_PG_QUERY}) AS double precision)"
+        ranked = f"SELECT {cards}, {score} AS score FROM cand AS c"  # noqa: S608
         # Higher ts_rank is better; ties newest first.
-        order, keyset = "score DESC, id DESC", "(score, id) < (:k0, :k1)"
-    elif sort == RELEVANCE:
+        order, keyset = "score DESC, id DESC", "(score, id) < (:k1, :k2)"
+    else:
+        candidates = (
+            f"SELECT {row_id} AS id FROM {source} WHERE {conditions}"  # noqa: S608
+            f" ORDER BY {row_id} DESC LIMIT :candidates"
+        )
+        ranked_words = [t for t in query.tokens if not _is_common(t, common)]
+        if ranked_words:
+            # bm25 over the candidates only: the rowid range keeps FTS5 from walking
+            # older postings, "+" keeps SQLite from probing FTS5 once per candidate.
+            scores = (
+                f"SELECT rowid AS id, {_BM25} AS score FROM listing_fts"  # noqa: S608
+                " WHERE listing_fts MATCH :rank AND rowid >= (SELECT min(id) FROM cand)"
+                " AND +rowid IN (SELECT id FROM cand)"
+            )
+            params["rank"] = _fts_words(ranked_words)
+        else:  # only very common words: nothing to rank by, so newest first
+            scores = "SELECT id, 0.0 AS score FROM cand"
+        ranked = (
+            f"SELECT {_CARD_COLUMNS.replace('l.id', 's.id')}, s.score AS score"  # noqa: S608
+            f" FROM ({scores}) AS s JOIN listing AS l ON l.id = s.id"
+        )
         # Lower bm25 is better; ties newest first.
         order = "score, id DESC"
-        keyset = "(score > :k0 OR (score = :k0 AND id < :k1))"
-    elif sort == NEWEST:
+        keyset = "(score > :k1 OR (score = :k1 AND id < :k2))"
+    outer_where = ""
+    if after:
+        outer_where = f" WHERE {keyset}"
+        params.update(k1=after[1], k2=after[2])
+    sql = (
+        f"WITH cand AS MATERIALIZED ({candidates}) "  # noqa: S608
+        f"SELECT r.*, (SELECT count(*) FROM cand) AS candidates FROM ({ranked}) AS r"
+        f"{outer_where} ORDER BY {order} LIMIT :limit"
+    )
+    return sql, params
+
+
+def _older_matches_sql(
+    query: SearchQuery, dialect: str, limit: int
+) -> tuple[str, dict[str, object]]:
+    """Tier 2 of relevance: the matches older than every candidate, newest first.
+
+    After a tier 2 cursor that is simply "older than the cursor's row"; coming from the
+    candidates it is "older than the oldest candidate" (recounted here).
+    """
+    params: dict[str, object] = {"limit": limit, "candidates": RELEVANCE_CANDIDATES}
+    source, conditions = _matches(query, dialect, params)
+    row_id = _row_id(dialect)
+    after = query._after
+    if after and after[0] == 1:
+        bound = ":k2"
+        params["k2"] = after[2]
+    else:
+        bound = (
+            f"(SELECT min(id) FROM (SELECT {row_id} AS id FROM {source} WHERE {conditions}"  # noqa: S608
+            f" ORDER BY {row_id} DESC LIMIT :candidates) AS cand)"
+        )
+    sql = (
+        f"SELECT {_CARD_COLUMNS}, 0.0 AS score, NULL AS candidates FROM {source}"  # noqa: S608
+        f" WHERE {conditions} AND {row_id} < {bound} ORDER BY {row_id} DESC LIMIT :limit"
+    )
+    return sql, params
+
+
+def search_sql(
+    query: SearchQuery, dialect: str, common: frozenset[str] = frozenset()
+) -> tuple[str, dict[str, object]]:
+    """The statement (with ``:name`` parameters) that fetches one page plus one row.
+
+    ``common`` are the very common terms (SQLite, :func:`common_terms`). For relevance
+    this is the statement of the cursor's tier; the service may add rows of the second
+    tier when the first runs out. Public so that the benchmark can run exactly this SQL
+    through the bare driver.
+    """
+    sort = query.effective_sort
+    if sort == RELEVANCE:
+        if query._after and query._after[0] == 1:
+            return _older_matches_sql(query, dialect, query.limit + 1)
+        return _relevance_sql(query, dialect, common)
+    params: dict[str, object] = {"limit": query.limit + 1}
+    if query.tokens:
+        source, conditions = _matches(query, dialect, params)
+        row_id = _row_id(dialect)
+    else:
+        where = ["l.state = 'active'"]  # literal: partial indexes need it word for word
+        _filters(query, where, params)
+        source, conditions, row_id = "listing AS l", " AND ".join(where), "l.id"
+
+    # Sort key columns and the keyset condition "after the cursor's row".
+    if sort == NEWEST:
         order, keyset = f"{row_id} DESC", f"{row_id} < :k0"
     elif sort == PRICE_ASC:
         order = "l.price_cents, l.id"
@@ -366,25 +500,58 @@ def search_sql(query: SearchQuery, dialect: str) -> tuple[str, dict[str, object]
     else:
         order = "l.price_cents DESC, l.id DESC"
         keyset = "(l.price_cents, l.id) < (:k0, :k1)"
-
     # Only the fixed fragments above are formatted into the SQL; every value is a parameter.
-    if sort != RELEVANCE and after:
-        where.append(keyset)
-        params.update({f"k{i}": v for i, v in enumerate(after)})
-    conditions = " AND ".join(where)
-    if sort == RELEVANCE:
-        # Rank in an inner query, then page over its output by (score, id).
-        inner = f"SELECT {_CARD_COLUMNS}, {score} AS score FROM {source} WHERE {conditions}"  # noqa: S608
-        outer_where = ""
-        if after:
-            outer_where = f" WHERE {keyset}"
-            params.update(k0=after[0], k1=after[1])
-        sql = f"SELECT * FROM ({inner}) AS r{outer_where} ORDER BY {order} LIMIT :limit"  # noqa: S608
-    else:
-        sql = (
-            f"SELECT {_CARD_COLUMNS} FROM {source} WHERE {conditions} ORDER BY {order} LIMIT :limit"  # noqa: S608
-        )
+    if query._after:
+        conditions += f" AND {keyset}"
+        params.update({f"k{i}": v for i, v in enumerate(query._after)})
+    sql = f"SELECT {_CARD_COLUMNS} FROM {source} WHERE {conditions} ORDER BY {order} LIMIT :limit"  # noqa: S608
     return sql, params
+
+
+# ---------------------------------------------------------------------- common words
+
+_common_cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def refresh_common_terms(session: Session) -> int:
+    """Store the terms found in at least 1% of the searchable listings (SQLite).
+
+    Counting a term's documents reads all its postings, so this is a batch job: run it
+    after big imports (the bulk loader does) and now and then (daily is plenty: which
+    words are very common hardly changes). Stale or missing counts only cost speed.
+    Returns the number of terms stored; does nothing on PostgreSQL.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return 0
+    conn = session.connection()
+    total = conn.execute(text("SELECT count(*) FROM listing WHERE state = 'active'")).scalar()
+    conn.execute(text("DELETE FROM listing_fts_terms"))
+    conn.execute(
+        text(
+            "INSERT INTO listing_fts_terms (term, documents) SELECT '', :total"
+            " UNION ALL SELECT term, doc FROM listing_fts_vocab WHERE doc >= :least"
+        ),
+        {"total": total, "least": max(1, math.ceil(total * _STORED_TERM_SHARE))},
+    )
+    _common_cache.clear()
+    return conn.execute(text("SELECT count(*) - 1 FROM listing_fts_terms")).scalar()
+
+
+def common_terms(session: Session) -> frozenset[str]:
+    """The FTS5 terms in more than COMMON_TERM_SHARE of the listings (SQLite, cached)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return frozenset()
+    key = str(session.get_bind().url)
+    cached = _common_cache.get(key)
+    if cached and time.monotonic() - cached[0] < _COMMON_TERMS_TTL_S:
+        return cached[1]
+    rows = (
+        session.connection().exec_driver_sql("SELECT term, documents FROM listing_fts_terms").all()
+    )
+    total = next((docs for term, docs in rows if term == ""), 0)
+    terms = frozenset(t for t, docs in rows if t and docs > total * COMMON_TERM_SHARE)
+    _common_cache[key] = (time.monotonic(), terms)
+    return terms
 
 
 # ---------------------------------------------------------------------- searching
@@ -443,9 +610,9 @@ def _card(row: tuple, locale: str | None) -> ListingCard:
     )
 
 
-def _sort_key(sort: str, row: tuple) -> tuple:
+def _sort_key(sort: str, row: tuple, tier: int) -> tuple:
     if sort == RELEVANCE:
-        return (float(row[11]), row[0])
+        return (tier, float(row[11]) if tier == 0 else 0.0, row[0])
     if sort == NEWEST:
         return (row[0],)
     return (row[3], row[0])
@@ -467,10 +634,24 @@ def search_listings(
     dialect = session.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"search does not support {dialect}")
-    sql, params = search_sql(query, dialect)
+    sort = query.effective_sort
+    sql, params = search_sql(query, dialect, common_terms(session))
     rows = _fetch(session, dialect, sql, params)
+    tier = query._after[0] if sort == RELEVANCE and query._after else 0
+    first_tier_rows = len(rows) if tier == 0 else 0
+    if (
+        sort == RELEVANCE
+        and tier == 0
+        and len(rows) <= query.limit
+        and (rows[0][12] >= RELEVANCE_CANDIDATES if rows else bool(query._after))
+    ):
+        # The candidates ran out and there were as many as allowed: older matches follow.
+        more_sql, more_params = _older_matches_sql(query, dialect, query.limit + 1 - len(rows))
+        rows += _fetch(session, dialect, more_sql, more_params)
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    sort = query.effective_sort
-    next_cursor = _encode_cursor(sort, _sort_key(sort, rows[-1])) if more else None
+    next_cursor = None
+    if more:
+        last_tier = 0 if tier == 0 and len(rows) <= first_tier_rows else 1
+        next_cursor = _encode_cursor(sort, _sort_key(sort, rows[-1], last_tier))
     return SearchPage(items=[_card(r, locale) for r in rows], next_cursor=next_cursor)

@@ -135,6 +135,7 @@ class ShopPageState(SharePageState):
     items: list[ListingCard] = []
     is_favourite: bool = False
     is_owner: bool = False
+    feed_url: str = ""
 
     @rx.event
     def load(self):
@@ -156,6 +157,8 @@ class ShopPageState(SharePageState):
         self.found = True
         self.is_owner = me is not None and self.shop.owner_handle == self.me_handle
         self._set_share_links("s", self.shop.slug, self.shop.name)
+        backend = rx.config.get_config().api_url.rstrip("/")
+        self.feed_url = f"{backend}/feeds/shop/{self.shop.slug}/atom.xml"
 
     @rx.event
     def toggle_favourite(self):

@@ -193,3 +193,28 @@ def test_listing_page_offers_the_share_menu(page, shared_listing):
     page.get_by_role("menuitem", name="Embed on your site").click()
     code = page.locator("#embed-code").input_value()
     assert f"/embed/l/{shared_listing['id']}" in code
+
+
+def test_a_shop_has_atom_and_rss_feeds_of_its_new_pieces(app_url, shared_listing):
+    import xml.etree.ElementTree as ET
+
+    atom = httpx.get(f"{_backend()}/feeds/shop/{shared_listing['slug']}/atom.xml")
+    assert atom.status_code == 200
+    assert atom.headers["content-type"].startswith("application/atom+xml")
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    root = ET.fromstring(atom.content)
+    assert root.find("a:title", ns).text == "Share & Sell · Social Market"
+    entries = root.findall("a:entry", ns)
+    assert [e.find("a:title", ns).text for e in entries] == ["Bead <i>necklace</i>"]
+    assert (
+        entries[0]
+        .find("a:link", ns)
+        .get("href")
+        .endswith(f"/listing/{shared_listing['id']}-bead-i-necklace-i")
+    )
+    assert "€64.50" in entries[0].find("a:summary", ns).text
+    rss = httpx.get(f"{_backend()}/feeds/shop/{shared_listing['slug']}/rss.xml")
+    assert rss.status_code == 200
+    channel = ET.fromstring(rss.content).find("channel")
+    assert [i.find("title").text for i in channel.findall("item")] == ["Bead <i>necklace</i>"]
+    assert httpx.get(f"{_backend()}/feeds/shop/no-such-shop/atom.xml").status_code == 404
