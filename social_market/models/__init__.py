@@ -2,6 +2,7 @@
 
 from social_market.models.auth import AuthSession, OneTimeToken
 from social_market.models.base import utcnow
+from social_market.models.export import DataExport
 from social_market.models.market import (
     CartItem,
     FavouriteListing,
@@ -18,6 +19,7 @@ from social_market.models.user import ProfilePublic, User
 __all__ = [
     "AuthSession",
     "CartItem",
+    "DataExport",
     "FavouriteListing",
     "FavouriteShop",
     "Listing",
