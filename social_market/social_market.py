@@ -6,7 +6,7 @@ import reflex as rx
 from fastapi import FastAPI
 
 from social_market import urls
-from social_market.api import auth_routes, feed_routes, share_routes
+from social_market.api import auth_routes, export_routes, feed_routes, share_routes
 from social_market.api.middleware import SecurityMiddleware
 from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
 from social_market.migrations import require_current_schema
@@ -34,12 +34,13 @@ from social_market.state.orders import (
 from social_market.state.people import HomeState, PeopleSearchState, ProfileState
 from social_market.state.search import SearchState
 from social_market.state.sell import ListingEditorState, ShopEditorState
-from social_market.state.settings import ProfileSettingsState, SecurityState
+from social_market.state.settings import DataExportState, ProfileSettingsState, SecurityState
 
 api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 api.include_router(auth_routes.router)
 api.include_router(share_routes.router)
 api.include_router(feed_routes.router)
+api.include_router(export_routes.router)
 
 
 @api.get("/api/health")
@@ -96,6 +97,12 @@ app.add_page(
     route=urls.SETTINGS_SECURITY,
     title="Password & security · Social Market",
     on_load=SecurityState.load,
+)
+app.add_page(
+    settings_pages.data_settings_page,
+    route=urls.SETTINGS_DATA,
+    title="Your data · Social Market",
+    on_load=DataExportState.load,
 )
 app.add_page(
     people_pages.profile_page,

@@ -12,6 +12,7 @@ RESET_WITH_TOKEN = "/reset/[token]"  # noqa: S105 - a route, not a secret
 CONFIRM = "/confirm/[token]"
 SETTINGS = "/settings"
 SETTINGS_SECURITY = "/settings/security"
+SETTINGS_DATA = "/settings/data"
 PROFILE = "/u/[handle]"
 PEOPLE = "/people"
 SEARCH = "/search"

@@ -10,7 +10,7 @@ from social_market.components.buttons import link_button
 from social_market.components.fields import field, form_error, form_notice
 from social_market.components.layout import page
 from social_market.i18n.ui import t, tn
-from social_market.state.settings import ProfileSettingsState, SecurityState
+from social_market.state.settings import DataExportState, ProfileSettingsState, SecurityState
 
 
 def _tabs(active: str) -> rx.Component:
@@ -26,6 +26,7 @@ def _tabs(active: str) -> rx.Component:
     return rx.hstack(
         tab(t("Profile"), urls.SETTINGS, "profile"),
         tab(t("Password & security"), urls.SETTINGS_SECURITY, "security"),
+        tab(t("Your data"), urls.SETTINGS_DATA, "data"),
         spacing="2",
         wrap="wrap",
     )
@@ -275,4 +276,95 @@ def security_settings_page() -> rx.Component:
             width="100%",
         ),
         width="760px",
+    )
+
+
+def data_settings_page() -> rx.Component:
+    s = DataExportState
+    e = s.export
+    busy = (e != None) & ((e.status == "pending") | (e.status == "running"))  # noqa: E711
+    return page(
+        rx.vstack(
+            rx.heading(t("Settings"), size="7", as_="h1"),
+            _tabs("data"),
+            rx.card(
+                rx.vstack(
+                    rx.heading(t("Download your data"), size="4", as_="h2"),
+                    rx.text(
+                        t(
+                            "A ZIP file with your profile, shop, listings, orders and favourites "
+                            "as JSON, and your photos. Only you can download it, for 7 days."
+                        ),
+                        size="2",
+                    ),
+                    rx.cond(
+                        s.error != "",
+                        rx.callout(
+                            s.error, icon="triangle_alert", color_scheme="red", role="alert"
+                        ),
+                    ),
+                    rx.box(
+                        rx.cond(
+                            busy,
+                            rx.vstack(
+                                rx.text(t("Preparing your data… {n}%", n=e.progress), size="2"),
+                                rx.progress(value=e.progress, max=100, width="100%"),
+                                spacing="2",
+                                width="100%",
+                            ),
+                            rx.cond(
+                                (e != None) & (e.status == "ready"),  # noqa: E711
+                                rx.vstack(
+                                    rx.link(
+                                        rx.icon("download", size=16, aria_hidden="true"),
+                                        t("Download your data ({size})", size=e.size),
+                                        href=s.download_url,
+                                        id="download-export",
+                                        display="inline-flex",
+                                        align_items="center",
+                                        gap="6px",
+                                        weight="bold",
+                                    ),
+                                    rx.text(
+                                        t("Available until {date}.", date=e.expires),
+                                        size="1",
+                                        color=rx.color("gray", 11),
+                                    ),
+                                    spacing="1",
+                                ),
+                                rx.cond(
+                                    (e != None) & (e.status == "failed"),  # noqa: E711
+                                    rx.text(
+                                        t(
+                                            "Something went wrong while preparing it. Please try again."
+                                        ),
+                                        color=rx.color("red", 11),
+                                    ),
+                                ),
+                            ),
+                        ),
+                        role="status",
+                        aria_live="polite",
+                        width="100%",
+                    ),
+                    rx.button(
+                        rx.cond(
+                            (e != None) & (e.status == "ready"),  # noqa: E711
+                            t("Prepare a new copy"),
+                            t("Prepare my data"),
+                        ),
+                        on_click=s.start,
+                        disabled=busy,
+                        id="prepare-export",
+                    ),
+                    spacing="3",
+                    align="start",
+                    width="100%",
+                ),
+                width="100%",
+            ),
+            spacing="5",
+            width="100%",
+            max_width="760px",
+        )
     )

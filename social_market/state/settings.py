@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 
 import reflex as rx
 
 from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE
-from social_market.services import accounts, profiles
+from social_market.models.export import EXPORT_PENDING, EXPORT_READY, EXPORT_RUNNING
+from social_market.services import accounts, data_export, profiles
+from social_market.services.data_export import ExportStatus
 from social_market.services.errors import DomainError, NotAllowed
 from social_market.state.auth import AuthState
 from social_market.state.forms import FormState
@@ -183,3 +187,83 @@ class SecurityState(FormState):
             return
         log.info("user %s deleted their account", user_id)
         return AuthState.sign_out
+
+
+class DataExportState(AuthState):
+    """/settings/data: prepare a ZIP of everything, watch its progress, download it."""
+
+    export: ExportStatus | None = None
+    error: str = ""
+    download_url: str = ""
+
+    def _refresh(self, user_id: int) -> None:
+        with session_scope() as session:
+            self.export = data_export.status(
+                session=session, user_id=user_id, locale=BABEL_LOCALE.get(self.lang)
+            )
+        backend = rx.config.get_config().api_url.rstrip("/")
+        self.download_url = (
+            f"{backend}/api/export/{self.export.public_id}"
+            if self.export is not None and self.export.status == EXPORT_READY
+            else ""
+        )
+
+    def _busy(self) -> bool:
+        return self.export is not None and self.export.status in (EXPORT_PENDING, EXPORT_RUNNING)
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return self._sign_in_redirect()
+        self._refresh(user_id)
+        if self._busy():
+            return DataExportState.watch
+        return None
+
+    @rx.event(background=True)
+    async def start(self):
+        async with self:
+            self.error = ""
+            user_id = self._user_id_or_none()
+            if user_id is None:
+                self.error = self._t("Your session has ended. Please sign in again.")
+                return
+            try:
+                with session_scope() as session:
+                    export = data_export.request_export(session=session, user_id=user_id)
+                    export_id, new = export.id, export.status == EXPORT_PENDING
+            except DomainError as exc:
+                self.error = exc.translated(self.lang)
+                return
+            self._refresh(user_id)
+        if new:
+            loop = asyncio.get_running_loop()
+            job = loop.run_in_executor(
+                None, functools.partial(data_export.build_export, export_id=export_id)
+            )
+            await self._poll(user_id, job)
+        else:
+            await self._poll(user_id, None)
+
+    @rx.event(background=True)
+    async def watch(self):
+        async with self:
+            user_id = self._user_id_or_none()
+        if user_id is not None:
+            await self._poll(user_id, None)
+
+    async def _poll(self, user_id: int, job) -> None:
+        for _ in range(1200):  # at most ~10 minutes of watching
+            await asyncio.sleep(0.4)
+            async with self:
+                self._refresh(user_id)
+                busy = self._busy()
+            if not busy and (job is None or job.done()):
+                break
+        if job is not None:
+            try:
+                await job
+            except Exception:
+                log.warning("data export for user %s failed", user_id)

@@ -22,7 +22,7 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 PUBLIC_PAGES = ["/", "/signin", "/signup", "/reset", "/people?q=a", "/u/a11yperson", "/nope"]
-PRIVATE_PAGES = ["/settings", "/settings/security"]
+PRIVATE_PAGES = ["/settings", "/settings/security", "/settings/data"]
 
 
 def _serious(page) -> list[str]:

@@ -22,7 +22,7 @@ from social_market.state.account import (
 )
 from social_market.state.auth import AuthState
 from social_market.state.people import HomeState, PeopleSearchState, ProfileState
-from social_market.state.settings import ProfileSettingsState, SecurityState
+from social_market.state.settings import DataExportState, ProfileSettingsState, SecurityState
 from tests.e2e.conftest import EventInjector, goto, sign_in
 from tests.factories import PASSWORD, make_user
 
@@ -46,6 +46,9 @@ HANDLERS = [
     (SecurityState, "change_password", "form_data"),
     (SecurityState, "sign_out_everywhere", None),
     (SecurityState, "delete_account", "form_data"),
+    (DataExportState, "load", None),
+    (DataExportState, "start", None),
+    (DataExportState, "watch", None),
     (HomeState, "load", None),
     (ProfileState, "load", None),
     (ProfileState, "set_embed_open", "value"),
