@@ -133,7 +133,7 @@ def header() -> rx.Component:
                 ),
             ),
             align="center",
-            spacing="4",
+            spacing={"initial": "2", "sm": "4"},
             width="100%",
             max_width="1200px",
             margin_x="auto",

@@ -1,0 +1,60 @@
+"""Main pages on a phone and on a desktop, in English and German, light and dark: nothing
+wider than the screen; screenshots for people to look at (test-artifacts/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from social_market.db import session_scope
+from tests.e2e.conftest import goto, shot
+from tests.factories import make_listing, make_shop
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+
+@pytest.fixture
+def layout_listing():
+    from sqlmodel import select
+
+    from social_market.models import Listing, Shop
+
+    with session_scope() as session:
+        shop = session.exec(select(Shop).where(Shop.slug == "layout-studio")).first()
+        if shop is None:
+            shop = make_shop(
+                session, name="Layout Studio mit einem sehr langen Namen", slug="layout-studio"
+            )
+            return make_listing(
+                session,
+                shop=shop,
+                title="Handgewebter Schal aus Merinowolle mit Fransen und Streifenmuster",
+                description="Weich.\nWarm.",
+            ).id
+        return session.exec(select(Listing.id).where(Listing.shop_id == shop.id)).first()
+
+
+@pytest.mark.parametrize(
+    ("width", "lang", "scheme"),
+    [(360, "de", "dark"), (360, "en", "light"), (1280, "de", "light"), (1280, "en", "dark")],
+)
+def test_main_pages_fit_the_screen_in_both_languages(
+    new_context, layout_listing, width, lang, scheme
+):
+    accept = "de-DE,de;q=0.9" if lang == "de" else "en-GB,en;q=0.9"
+    page = new_context(
+        width=width,
+        height=800,
+        color_scheme=scheme,
+        extra_http_headers={"Accept-Language": accept},
+    ).new_page()
+    for name, path in (
+        ("home", "/"),
+        ("search", "/search?q=schal"),
+        ("shop", "/shop/layout-studio"),
+        ("listing", f"/listing/{layout_listing}"),
+    ):
+        goto(page, path)
+        assert page.evaluate("document.querySelector('.sm-page').lang") == lang
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow}px wider than {width}px ({lang})"
+        shot(page, f"{name}-{lang}-{width}-{scheme}")
