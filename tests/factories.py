@@ -84,3 +84,40 @@ def make_listing(session: Session, *, shop: Shop | None = None, **fields) -> Lis
     session.add(listing)
     session.flush()
     return listing
+
+
+def png(size: tuple[int, int] = (640, 480), color: tuple[int, int, int] = (90, 140, 200)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def open_shop_for(session: Session, user: User, **form) -> Shop:
+    """Open a shop through the real service (bank transfer, domestic shipping 4.90)."""
+    from social_market.services import shops
+
+    defaults = {
+        "name": f"Shop of {user.handle}",
+        "slug": f"shop-{user.id}",
+        "country": "DE",
+        "payment_details": f"{user.display_name}, IBAN DE89 3704 0044 0532 0130 00",
+        "accepts_bank_transfer": True,
+        "domestic_first": "4.90",
+    }
+    return shops.open_shop(session=session, owner_id=user.id, form={**defaults, **form})
+
+
+def publish_listing(session: Session, user: User, *, photos: int = 1, **form) -> Listing:
+    """Create, photograph and publish a listing in ``user``'s shop through the services."""
+    from social_market.services import listings
+
+    defaults = {"title": "Stoneware mug", "price": "20", "quantity": "5", "category_id": "301"}
+    item = listings.create_listing(session=session, owner_id=user.id, form={**defaults, **form})
+    for _ in range(photos):
+        listings.add_photo(session=session, owner_id=user.id, listing_id=item.id, data=png())
+    listings.publish(session=session, owner_id=user.id, listing_id=item.id)
+    return item

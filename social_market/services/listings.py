@@ -113,20 +113,6 @@ class ListingForm(BaseModel):
     photos: list[PhotoPublic] = []
 
 
-class MyListing(BaseModel):
-    id: int
-    title: str
-    url: str
-    edit_url: str
-    state: str
-    price: str
-    quantity: int
-    made_to_order: bool
-    photo_url: str
-    view_count: int
-    favourite_count: int
-
-
 def photo_url(key: str | None, size: int = PHOTO_GRID) -> str:
     return f"{PHOTO_FOLDER}/{key}_{size}.webp" if key else ""
 
@@ -592,35 +578,6 @@ def shop_listings(
         .limit(limit)
     ).all()
     return [to_card(r, locale) for r in rows]
-
-
-def my_listings(
-    *, session: Session, owner_id: object, locale: str | None = None, limit: int = 100
-) -> list[MyListing]:
-    """The maker's listings in every state but deleted, newest first."""
-    shop = require_own_shop(session, owner_id)
-    rows = session.exec(
-        select(Listing)
-        .where(Listing.shop_id == shop.id, Listing.state != DELETED)
-        .order_by(Listing.created_at.desc(), Listing.id.desc())  # type: ignore[union-attr]
-        .limit(limit)
-    ).all()
-    return [
-        MyListing(
-            id=r.id or 0,
-            title=r.title,
-            url=listing_url(r.id or 0, r.slug),
-            edit_url=f"/sell/listings/{r.id}",
-            state=r.state,
-            price=format_money(r.price_cents, r.currency, locale),
-            quantity=r.quantity,
-            made_to_order=r.made_to_order,
-            photo_url=photo_url(r.cover_key, PHOTO_GRID),
-            view_count=r.view_count,
-            favourite_count=r.favourite_count,
-        )
-        for r in rows
-    ]
 
 
 def featured(*, session: Session, limit: int = 8, locale: str | None = None) -> list[ListingCard]:

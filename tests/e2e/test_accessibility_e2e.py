@@ -54,30 +54,12 @@ def a11y_market(a11y_person):
     from sqlmodel import select
 
     from social_market.models import CartItem, Listing, Order, Shop, User
-    from social_market.services import checkout, listings, shops
-    from tests.services.test_profiles import _image
+    from social_market.services import checkout
+    from tests.factories import open_shop_for, publish_listing
 
     def open_with_listing(session, user, slug, title):
-        shops.open_shop(
-            session=session,
-            owner_id=user.id,
-            form={
-                "name": title + " Studio",
-                "slug": slug,
-                "country": "DE",
-                "payment_details": "IBAN DE89 3704 0044 0532 0130 00",
-                "accepts_bank_transfer": True,
-                "domestic_first": "4.90",
-            },
-        )
-        item = listings.create_listing(
-            session=session,
-            owner_id=user.id,
-            form={"title": title, "price": "20", "quantity": "9", "category_id": "301"},
-        )
-        listings.add_photo(session=session, owner_id=user.id, listing_id=item.id, data=_image())
-        listings.publish(session=session, owner_id=user.id, listing_id=item.id)
-        return item.id
+        open_shop_for(session, user, name=title + " Studio", slug=slug)
+        return publish_listing(session, user, title=title, quantity="9").id
 
     with session_scope() as session:
         ada = session.exec(select(User).where(User.email == a11y_person)).one()

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from social_market.db import session_scope
 from social_market.models import CartItem, Listing, ListingPhoto, Order, Shop
-from social_market.services import checkout, listings, shops
+from social_market.services import checkout, listings
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
 from social_market.state.orders import (
     CartState,
@@ -24,8 +24,7 @@ from social_market.state.search import SearchState
 from social_market.state.sell import ListingEditorState, ShopEditorState
 from tests.e2e.conftest import EventInjector, goto, sign_in
 from tests.e2e.test_handler_security_e2e import WRONG
-from tests.factories import PASSWORD, make_user
-from tests.services.test_profiles import _image
+from tests.factories import PASSWORD, make_user, open_shop_for, publish_listing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -98,27 +97,11 @@ def victim_market():
     """A maker with a published listing and a buyer with an order from it."""
     with session_scope() as session:
         maker = make_user(session)
-        shops.open_shop(
-            session=session,
-            owner_id=maker.id,
-            form={
-                "name": "Victim Studio",
-                "slug": f"victim-{maker.id}",
-                "country": "DE",
-                "payment_details": "Vic, IBAN DE89 3704 0044 0532 0130 00",
-                "accepts_bank_transfer": True,
-                "domestic_first": "4.90",
-            },
-        )
-        listing = listings.create_listing(
-            session=session,
-            owner_id=maker.id,
-            form={"title": "Victim vase", "price": "50", "quantity": "5", "category_id": "301"},
-        )
-        photo = listings.add_photo(
-            session=session, owner_id=maker.id, listing_id=listing.id, data=_image()
-        )
-        listings.publish(session=session, owner_id=maker.id, listing_id=listing.id)
+        open_shop_for(session, maker, name="Victim Studio")
+        listing = publish_listing(session, maker, title="Victim vase", price="50")
+        photo = session.exec(
+            select(ListingPhoto).where(ListingPhoto.listing_id == listing.id)
+        ).one()
         buyer = make_user(session)
         session.add(CartItem(user_id=buyer.id, listing_id=listing.id, quantity=1))
         session.flush()
@@ -158,18 +141,7 @@ def test_market_handlers_signed_out_with_wrong_arguments_change_nothing(page, vi
 def test_another_maker_cannot_touch_a_listing_or_read_an_order(new_context, victim_market):
     with session_scope() as session:
         attacker = make_user(session)
-        shops.open_shop(
-            session=session,
-            owner_id=attacker.id,
-            form={
-                "name": "Attacker Shop",
-                "slug": f"attacker-{attacker.id}",
-                "country": "DE",
-                "payment_details": "Mallory, IBAN DE89 3704 0044 0532 0130 00",
-                "accepts_bank_transfer": True,
-                "domestic_first": "1",
-            },
-        )
+        open_shop_for(session, attacker, name="Attacker Shop", domestic_first="1")
         own = listings.create_listing(
             session=session,
             owner_id=attacker.id,

@@ -160,39 +160,14 @@ def test_search_finds_listings_by_words_with_filters_in_a_shareable_url(page):
 
 
 def test_a_buyer_buys_by_bank_transfer_and_the_maker_confirms_and_ships(new_context):
-    from social_market.services import listings as listing_service
-    from social_market.services import shops as shop_service
-    from tests.services.test_profiles import _image
+    from tests.factories import open_shop_for, publish_listing
 
     with session_scope() as session:
         maker = make_user(session, handle="potter", display_name="Paula Potter")
-        shop_service.open_shop(
-            session=session,
-            owner_id=maker.id,
-            form={
-                "name": "Paula's Pots",
-                "slug": "paulas-pots",
-                "country": "DE",
-                "payment_details": "Paula Potter, IBAN DE89 3704 0044 0532 0130 00",
-                "accepts_bank_transfer": True,
-                "domestic_first": "4.90",
-                "domestic_additional": "1.00",
-            },
+        open_shop_for(
+            session, maker, name="Paula's Pots", slug="paulas-pots", domestic_additional="1.00"
         )
-        listing = listing_service.create_listing(
-            session=session,
-            owner_id=maker.id,
-            form={
-                "title": "Celadon tea bowl",
-                "price": "38.00",
-                "quantity": "1",
-                "category_id": "301",
-            },
-        )
-        listing_service.add_photo(
-            session=session, owner_id=maker.id, listing_id=listing.id, data=_image()
-        )
-        listing_service.publish(session=session, owner_id=maker.id, listing_id=listing.id)
+        publish_listing(session, maker, title="Celadon tea bowl", price="38.00", quantity="1")
         buyer_email = make_user(session, handle="teafan", display_name="Tea Fan").email
         maker_email = maker.email
 

@@ -113,48 +113,29 @@ def test_share_menu_copies_the_preview_link_and_offers_an_embed_code(new_context
 @pytest.fixture
 def shared_listing():
     from social_market.services import listings, shops
+    from tests.factories import open_shop_for, png, publish_listing
 
     with session_scope() as session:
         maker = make_user(session)
-        shops.open_shop(
-            session=session,
-            owner_id=maker.id,
-            form={
-                "name": "Share & Sell",
-                "slug": f"share-sell-{maker.id}",
-                "about": "Glass beads from Murano.",
-                "country": "IT",
-                "payment_details": "IBAN IT60 X054 2811 1010 0000 0123 456",
-                "accepts_bank_transfer": True,
-                "domestic_first": "5",
-            },
+        slug = f"share-sell-{maker.id}"
+        open_shop_for(
+            session, maker, name="Share & Sell", slug=slug, about="Glass beads from Murano."
         )
-        shops.set_logo(session=session, owner_id=maker.id, data=_png())
-        item = listings.create_listing(
-            session=session,
-            owner_id=maker.id,
-            form={
-                "title": "Bead <i>necklace</i>",
-                "description": "Blue glass.",
-                "price": "64.50",
-                "quantity": "2",
-                "category_id": "101",
-            },
+        shops.set_logo(session=session, owner_id=maker.id, data=png())
+        item = publish_listing(
+            session,
+            maker,
+            title="Bead <i>necklace</i>",
+            description="Blue glass.",
+            price="64.50",
+            category_id="101",
         )
-        listings.add_photo(session=session, owner_id=maker.id, listing_id=item.id, data=_png())
-        listings.publish(session=session, owner_id=maker.id, listing_id=item.id)
         draft = listings.create_listing(
             session=session,
             owner_id=maker.id,
             form={"title": "Unfinished", "price": "1", "quantity": "1", "category_id": "101"},
         )
-        return {"id": item.id, "slug": f"share-sell-{maker.id}", "draft": draft.id}
-
-
-def _png() -> bytes:
-    from tests.services.test_profiles import _image
-
-    return _image()
+        return {"id": item.id, "slug": slug, "draft": draft.id}
 
 
 def test_listing_and_shop_previews_carry_title_price_and_picture(app_url, shared_listing):
