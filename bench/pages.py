@@ -168,6 +168,11 @@ def main() -> int:
         _log(f"{backend}: data {how}; measuring {runs} page loads")
         _measure(engine, 20)  # warm-up
         result[backend] = {"data": how, **_measure(engine, runs)}
+        if backend == "postgresql" and not how.startswith("reused"):
+            from sqlalchemy import text
+
+            with engine.begin() as conn:  # leave the shared server as we found it
+                conn.execute(text('DROP SCHEMA IF EXISTS "bench_pages" CASCADE'))
         engine.dispose()
     emit(result)
     return 0
