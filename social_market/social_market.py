@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from fastapi import FastAPI
 
-from social_market import urls
+from social_market import jobs, urls
 from social_market.api import auth_routes, export_routes, feed_routes, share_routes
 from social_market.api.middleware import SecurityMiddleware
 from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
@@ -61,6 +61,7 @@ app = rx.App(
     ],
 )
 app.register_lifespan_task(require_current_schema)
+app.register_lifespan_task(jobs.refresh_search_terms_daily)
 
 load = AuthState.load_session
 app.add_page(people_pages.home_page, route=urls.HOME, title="Social Market", on_load=HomeState.load)

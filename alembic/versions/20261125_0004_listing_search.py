@@ -10,12 +10,19 @@ and the queries in ``social_market/services/search.py`` repeat that condition li
 
 PostgreSQL: a stored generated ``tsvector`` column, weighted A (title), B (tags,
 materials, shop name), C (description), in the listing's own language ('german' for
-'de', else 'english'), with a GIN index.
+'de', else 'english'), with a GIN index. The vector also holds facet lexemes (category,
+top-level category, log2 price bucket and their combinations, see ``PG_FACETS``), so the
+GIN index alone narrows a search to its category and price range: a listing row (about
+1.4 kB, mostly not in shared buffers) is only visited for rows that match.
 
 SQLite: an external-content FTS5 table over the *active* listings, kept in step by
 triggers. Its last column holds facet tokens (category, top-level category, log2 price
 bucket and their combinations) with zero weight in the ranking, so a search for words
 in a category and price range lets FTS5 drop non-matching rows before it ranks.
+``listing_fts_terms`` keeps the terms found in very many listings (from the fts5vocab
+table ``listing_fts_vocab``; refreshed by ``search.refresh_common_terms``): bm25 scans
+every listing containing a ranked word, so search filters by such words but does not
+rank by them.
 
 None of these objects is declared on the models; ``social_market.migrations.include_object``
 keeps autogenerate and the model/migration comparison from reporting them.
@@ -59,19 +66,27 @@ BTREES = {
 # Casting a literal is folded to a constant; casting a CASE result would be a (stable,
 # search_path dependent) function call, which a generated column refuses.
 PG_CONFIG = "(CASE WHEN language = 'de' THEN 'german'::regconfig ELSE 'english'::regconfig END)"
+# Prices are at most 10^7 cents, so 24 buckets cover them; bucket b holds [2^b, 2^(b+1)).
+_BUCKET = "(CASE {} END)".format(
+    " ".join(f"WHEN {{p}}price_cents < {2 ** (b + 1)} THEN {b}" for b in range(24)) + " ELSE 24"
+)
+_PG_BUCKET = _BUCKET.format(p="")
+# Facet lexemes hold a space, which no parsed word can, so typed words never match them;
+# they carry no position and weight D and search ranks against the words only.
+PG_FACETS = f"""array_to_tsvector(ARRAY[
+        'cat ' || category_id, 'cat ' || {TOP_CATEGORY}, 'price ' || {_PG_BUCKET},
+        'cat ' || category_id || ' price ' || {_PG_BUCKET},
+        'cat ' || {TOP_CATEGORY} || ' price ' || {_PG_BUCKET}])"""
 PG_VECTOR = f"""
     setweight(to_tsvector({PG_CONFIG}, title), 'A')
     || setweight(to_tsvector({PG_CONFIG}, tags || ' ' || materials || ' ' || shop_name), 'B')
     || setweight(to_tsvector({PG_CONFIG}, description), 'C')
+    || {PG_FACETS}
 """
 
 # --------------------------------------------------------------------- SQLite
 
 FTS_COLUMNS = "title, tags, materials, description, shop_name, facets"
-# Prices are at most 10^7 cents, so 24 buckets cover them; bucket b holds [2^b, 2^(b+1)).
-_BUCKET = "(CASE {} END)".format(
-    " ".join(f"WHEN {{p}}price_cents < {2 ** (b + 1)} THEN {b}" for b in range(24)) + " ELSE 24"
-)
 
 
 def _facets(p: str) -> str:
@@ -118,9 +133,23 @@ SQLITE_CREATE = [
     END""",
     # Backfill from the listings that exist already.
     "INSERT INTO listing_fts(listing_fts) VALUES ('rebuild')",
+    # Documents per term, read straight from the index (counting a common term scans it).
+    "CREATE VIRTUAL TABLE listing_fts_vocab USING fts5vocab(listing_fts, row)",
+    # The very common terms and their document counts (search.refresh_common_terms).
+    """CREATE TABLE listing_fts_terms (
+        term TEXT PRIMARY KEY, documents INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+    # Filled as search.refresh_common_terms does (terms in >= 1% of the active listings,
+    # and '' for their number): migrations must not import the app.
+    f"""INSERT INTO listing_fts_terms (term, documents)
+        SELECT '', count(*) FROM listing WHERE {ACTIVE}
+        UNION ALL SELECT term, doc FROM listing_fts_vocab
+        WHERE doc >= max(1, (SELECT (count(*) + 99) / 100 FROM listing WHERE {ACTIVE}))""",  # noqa: S608
 ]
 
 SQLITE_DROP = [
+    "DROP TABLE IF EXISTS listing_fts_terms",
+    "DROP TABLE IF EXISTS listing_fts_vocab",
     "DROP TRIGGER IF EXISTS listing_fts_update",
     "DROP TRIGGER IF EXISTS listing_fts_delete",
     "DROP TRIGGER IF EXISTS listing_fts_insert",

@@ -12,6 +12,7 @@ from social_market.demo.generator import DEMO_PASSWORD, NAMED, generate
 from social_market.demo.market import generate_market
 from social_market.migrations import check_schema
 from social_market.models import User
+from social_market.services import search
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 listings_per_shop=args.listings_per_shop,
             )
+            search.refresh_common_terms(session)
     print(f"Demo data: {len(summary.user_ids)} people ({len(summary.maker_ids)} makers).")
     if market is not None:
         print(f"  {len(market.shop_ids)} shops, {len(market.listing_ids)} listings.")

@@ -22,23 +22,33 @@ full-text objects behind it are made by migration 0004):
 Both keep exact filters on the listing row too: the facet tokens only narrow.
 
 Relevance ranks a bounded set (measured with bench/search.py at 1M listings): ranking
-costs per matching listing (PostgreSQL visits each row for its vector, SQLite's bm25
-reads every posting of every ranked word), and a broad search ("necklace" in Jewellery)
-matches 30,000+ listings. So relevance works in two tiers, both keyset-paginated:
+costs per matching listing (PostgreSQL visits each ~1.4 kB row for its vector, about
+4 us each when it is not in shared buffers; SQLite's bm25 reads every posting of every
+ranked word), and a broad search ("necklace" in Jewellery) matches 30,000+ listings,
+which took 300+ ms. So relevance works in two tiers, both keyset-paginated:
 
-1. the newest ``RELEVANCE_CANDIDATES`` (1,000) matching listings, best first (ties
-   newest first);
-2. then, when more match, every older match, newest first.
+1. up to ``RELEVANCE_CANDIDATES`` (500) matching listings, best first (ties newest
+   first). Which ones, when more match: on SQLite the newest (FTS5 reads its index
+   backwards and stops); on PostgreSQL the first the GIN index yields, i.e. storage
+   order, which is arbitrary (ordering all matches would visit every one of them);
+2. then, when more match, every other match, newest first.
 
-The cursor of a relevance page is (tier, score, id). On SQLite, words found in more than
-``COMMON_TERM_SHARE`` of the listings ("handmade") still have to match, but do not count
-for the ranking (bm25 would scan all their postings); see :func:`refresh_common_terms`.
+When fewer than 500 listings match (any search narrowed by words, category and price
+usually), the order is plain relevance. The cursor of a relevance page is (tier, score,
+id); rows that move between tiers while someone pages (PostgreSQL: an updated row may
+move in storage) can be skipped or shown twice, as rows whose sort key changes can in
+any keyset pagination.
+
+On SQLite, words found in more than ``COMMON_TERM_SHARE`` of the listings ("handmade")
+still have to match, but do not count for the ranking: bm25 scans every listing with a
+ranked word to weigh it (60+ ms for "handmade"). See :func:`refresh_common_terms`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import math
 import re
@@ -69,9 +79,13 @@ DEFAULT_LIMIT = 24
 MAX_LIMIT = 60
 MAX_CURSOR_LENGTH = 200
 # Relevance ranks at most this many matches, the newest; older ones follow newest first.
-RELEVANCE_CANDIDATES = 1000
-# SQLite: a word in more than this share of listings filters but does not rank.
-COMMON_TERM_SHARE = 0.10
+RELEVANCE_CANDIDATES = 500
+# A word in more than this share of the listings is "very common". SQLite: it filters
+# but does not rank (bm25 would read all its postings to weigh it). PostgreSQL: GIN is
+# not given it; the rows it yields are checked for it instead. That costs a row visit
+# (~5 us) per non-matching row, more than reading its postings (~35 ns per listing)
+# saves unless most listings have the word, hence the higher share.
+COMMON_TERM_SHARE = {"sqlite": 0.10, "postgresql": 0.50}
 # listing_fts_terms keeps terms in at least this share (so the share above can change).
 _STORED_TERM_SHARE = 0.01
 _COMMON_TERMS_TTL_S = 300.0
@@ -252,6 +266,8 @@ def _decode_cursor(cursor: object, sort: str) -> tuple:
             key.append(value)
         else:
             raise invalid
+    if sort == RELEVANCE and key[0] not in (0, 1):  # the tier
+        raise invalid
     return tuple(key)
 
 
@@ -285,9 +301,8 @@ def _fts_words(tokens: list[str]) -> str:
     return f"{_FTS_TEXT_COLUMNS} : (" + " ".join(f'"{t}"' for t in tokens) + ")"
 
 
-def _fts_match(query: SearchQuery) -> str:
-    """An FTS5 query: every word (quoted) in a text column, and the facet tokens."""
-    parts = [_fts_words(query.tokens)]
+def _fts_facets(query: SearchQuery) -> str:
+    """The facet tokens of the category and price range, as an FTS5 query ('' for none)."""
     buckets = _price_buckets(query)
     prefix = f"zc{query.category_id}" if query.category_id is not None else "z"
     if buckets:
@@ -295,17 +310,30 @@ def _fts_match(query: SearchQuery) -> str:
     elif query.category_id is not None:
         facets = [prefix]
     else:
-        facets = []
-    if facets:
-        parts.append("facets : (" + " OR ".join(f'"{t}"' for t in facets) + ")")
-    return " AND ".join(parts)
+        return ""
+    return "facets : (" + " OR ".join(f'"{t}"' for t in facets) + ")"
+
+
+def _fts_match(query: SearchQuery) -> str:
+    """An FTS5 query: every word (quoted) in a text column, and the facet tokens."""
+    facets = _fts_facets(query)
+    return _fts_words(query.tokens) + (f" AND {facets}" if facets else "")
+
+
+# PostgreSQL: price bucket lexemes for a price range of at most this many buckets.
+_PG_MAX_BUCKETS = 4
 
 
 def _pg_facets(query: SearchQuery) -> str | None:
-    """The facet lexemes of migration 0004 as a tsquery (they hold a space: quoted)."""
+    """The facet lexemes of migration 0004 as a tsquery (they hold a space: quoted).
+
+    GIN puts every listing it finds into a bitmap before any row is read (~0.2 us per
+    listing and lexeme), so a wide price range (5+ buckets: prices a factor of 16+
+    apart) is left to the row filter, which then rejects few rows.
+    """
     buckets = _price_buckets(query)
     prefix = f"cat {query.category_id} " if query.category_id is not None else ""
-    if buckets:
+    if buckets and len(buckets) <= _PG_MAX_BUCKETS:
         return " | ".join(f"'{prefix}price {b}'" for b in buckets)
     return f"'{prefix.strip()}'" if prefix else None
 
@@ -349,30 +377,50 @@ def _filters(query: SearchQuery, where: list[str], params: dict[str, object]) ->
         where.append("l.made_to_order")
 
 
-def _matches(query: SearchQuery, dialect: str, params: dict[str, object]) -> tuple[str, str]:
-    """FROM and WHERE of "active listings matching the words and filters", newest first.
+def _matches(
+    query: SearchQuery, dialect: str, params: dict[str, object], common: frozenset[str]
+) -> tuple[str, str]:
+    """FROM and WHERE of "active listings matching the words and filters".
 
-    Selects the card columns of ``l``; the newest-first order is by ``row_id`` below.
+    Selects the card columns of ``l``; the newest-first order is by ``_row_id``.
     """
     where = ["l.state = 'active'"]  # literal: partial indexes need it word for word
     if dialect == "postgresql":
-        where.append(f"l.search_vector @@ {_PG_QUERY}")
         params["words"] = query.words
+        rare = [t for t in query.tokens if not _is_common(t, common)]
+        if len(rare) == len(query.tokens) or not _PLAIN_WORDS.fullmatch(query.words):
+            where.append(f"l.search_vector @@ {_PG_QUERY}")
+        else:
+            # GIN reads the whole posting list of every word it is given (35 ns per
+            # listing: 30 ms for "handmade"). It gets the rarer words (their matches
+            # include all the real ones), and each row it yields is checked against all
+            # the words: ts_match_vq is @@ as a function, which no index serves.
+            if rare:
+                where.append(f"l.search_vector @@ {_PG_QUERY.replace(':words', ':rare_words')}")
+                params["rare_words"] = " ".join(rare)
+            where.append(f"ts_match_vq(l.search_vector, {_PG_QUERY})")
         if facets := _pg_facets(query):
             # A constant tsquery of its own: the planner estimates it from the statistics.
             where.append("l.search_vector @@ CAST(:facets AS tsquery)")
             params["facets"] = facets
         source = "listing AS l"
+        # The category lexemes are exact, so no row filter repeats them: a btree on the
+        # category would tempt the planner into visiting the whole category (its
+        # estimate for an expression is poor), where GIN finds the matches alone.
+        _filters(dataclasses.replace(query, category_id=None, cursor=None), where, params)
     else:
         source = "listing_fts AS f JOIN listing AS l ON l.id = f.rowid"
         where.append("f.listing_fts MATCH :match")
         params["match"] = _fts_match(query)
-    _filters(query, where, params)
+        _filters(query, where, params)
     return source, " AND ".join(where)
 
 
 # The words in English and German (a listing is indexed in its own language).
 _PG_QUERY = "(websearch_to_tsquery('english', :words) || websearch_to_tsquery('german', :words))"
+# Words without websearch syntax (quotes, "-" for not, "or"), so any of them can be left
+# out of the index condition without changing what matches.
+_PLAIN_WORDS = re.compile(r"(?i)(?!.*\bor\b)[^\W_]+(?:\s+[^\W_]+)*")
 
 
 def _row_id(dialect: str) -> str:
@@ -384,20 +432,20 @@ def _row_id(dialect: str) -> str:
 def _relevance_sql(
     query: SearchQuery, dialect: str, common: frozenset[str]
 ) -> tuple[str, dict[str, object]]:
-    """Tier 1 of relevance (see the module docstring): rank the newest matches.
+    """The first tier of relevance (see the module docstring): rank the candidates.
 
     Rows: the card columns, the score, and how many candidates there were.
     """
     params: dict[str, object] = {"limit": query.limit + 1, "candidates": RELEVANCE_CANDIDATES}
-    source, conditions = _matches(query, dialect, params)
-    row_id = _row_id(dialect)
+    source, conditions = _matches(query, dialect, params, common)
     after = query._after
     cards = _CARD_COLUMNS.replace("l.", "c.")
     if dialect == "postgresql":
-        # The candidates keep their vector, so ranking visits no row again.
+        # The first matches the GIN index yields (no order: sorting them all would
+        # visit every match). They keep their vector, so ranking visits no row again.
         candidates = (
             f"SELECT {_CARD_COLUMNS}, l.search_vector FROM {source} WHERE {conditions}"  # noqa: S608
-            f" ORDER BY {row_id} DESC LIMIT :candidates"
+            " LIMIT :candidates"
         )
         # float8: a real would come back rounded in text and break the keyset equality.
         score = f"CAST(ts_rank(c.search_vector, {_PG_QUERY}) AS double precision)"
@@ -405,10 +453,7 @@ def _relevance_sql(
         # Higher ts_rank is better; ties newest first.
         order, keyset = "score DESC, id DESC", "(score, id) < (:k1, :k2)"
     else:
-        candidates = (
-            f"SELECT {row_id} AS id FROM {source} WHERE {conditions}"  # noqa: S608
-            f" ORDER BY {row_id} DESC LIMIT :candidates"
-        )
+        candidates = _candidates_sql(query, source, conditions, dialect)
         ranked_words = [t for t in query.tokens if not _is_common(t, common)]
         if ranked_words:
             # bm25 over the candidates only: the rowid range keeps FTS5 from walking
@@ -419,12 +464,13 @@ def _relevance_sql(
                 " AND +rowid IN (SELECT id FROM cand)"
             )
             params["rank"] = _fts_words(ranked_words)
+            if query.category_id is not None and _price_buckets(query):
+                # Category-and-price tokens are rare enough that counting them for bm25
+                # costs less than they save: FTS5 skips the word's postings outside
+                # them. (In the zero-weight column: they don't change the score.)
+                params["rank"] += f" AND {_fts_facets(query)}"
         else:  # only very common words: nothing to rank by, so newest first
             scores = "SELECT id, 0.0 AS score FROM cand"
-        ranked = (
-            f"SELECT {_CARD_COLUMNS.replace('l.id', 's.id')}, s.score AS score"  # noqa: S608
-            f" FROM ({scores}) AS s JOIN listing AS l ON l.id = s.id"
-        )
         # Lower bm25 is better; ties newest first.
         order = "score, id DESC"
         keyset = "(score > :k1 OR (score = :k1 AND id < :k2))"
@@ -432,37 +478,63 @@ def _relevance_sql(
     if after:
         outer_where = f" WHERE {keyset}"
         params.update(k1=after[1], k2=after[2])
-    sql = (
-        f"WITH cand AS MATERIALIZED ({candidates}) "  # noqa: S608
-        f"SELECT r.*, (SELECT count(*) FROM cand) AS candidates FROM ({ranked}) AS r"
-        f"{outer_where} ORDER BY {order} LIMIT :limit"
-    )
+    count = "(SELECT count(*) FROM cand) AS candidates"
+    if dialect == "postgresql":
+        sql = (
+            f"WITH cand AS MATERIALIZED ({candidates}) "  # noqa: S608
+            f"SELECT r.*, {count} FROM ({ranked}) AS r{outer_where} ORDER BY {order} LIMIT :limit"
+        )
+    else:
+        # Page the scores first, then read the page's listings: not all the candidates'.
+        page = f"SELECT * FROM ({scores}) AS s{outer_where} ORDER BY {order} LIMIT :limit"  # noqa: S608
+        sql = (
+            f"WITH cand AS MATERIALIZED ({candidates}) "  # noqa: S608
+            f"SELECT {_CARD_COLUMNS}, r.score AS score, {count} FROM ({page}) AS r"
+            " JOIN listing AS l ON l.id = r.id ORDER BY r.score, r.id DESC"
+        )
     return sql, params
 
 
-def _older_matches_sql(
-    query: SearchQuery, dialect: str, limit: int
-) -> tuple[str, dict[str, object]]:
-    """Tier 2 of relevance: the matches older than every candidate, newest first.
+def _candidates_sql(query: SearchQuery, source: str, conditions: str, dialect: str) -> str:
+    """The ids of the relevance candidates (first tier), as :func:`_relevance_sql` has them."""
+    if dialect == "postgresql":
+        return f"SELECT l.id FROM {source} WHERE {conditions} LIMIT :candidates"  # noqa: S608
+    if (
+        query.min_price_cents is None
+        and query.max_price_cents is None
+        and not (query.country or query.availability)
+    ):
+        # FTS5 holds active listings only and its category tokens are exact: nothing
+        # left to check on the listing row, which would cost a read per candidate.
+        source, conditions = "listing_fts AS f", "f.listing_fts MATCH :match"
+    return (
+        f"SELECT f.rowid AS id FROM {source} WHERE {conditions}"  # noqa: S608
+        " ORDER BY f.rowid DESC LIMIT :candidates"
+    )
 
-    After a tier 2 cursor that is simply "older than the cursor's row"; coming from the
-    candidates it is "older than the oldest candidate" (recounted here).
-    """
+
+def _older_matches_sql(
+    query: SearchQuery, dialect: str, limit: int, common: frozenset[str]
+) -> tuple[str, dict[str, object]]:
+    """The second tier of relevance: the matches that are not candidates, newest first."""
     params: dict[str, object] = {"limit": limit, "candidates": RELEVANCE_CANDIDATES}
-    source, conditions = _matches(query, dialect, params)
+    source, conditions = _matches(query, dialect, params, common)
     row_id = _row_id(dialect)
     after = query._after
+    where = [conditions]
     if after and after[0] == 1:
-        bound = ":k2"
+        where.append(f"{row_id} < :k2")
         params["k2"] = after[2]
-    else:
-        bound = (
-            f"(SELECT min(id) FROM (SELECT {row_id} AS id FROM {source} WHERE {conditions}"  # noqa: S608
-            f" ORDER BY {row_id} DESC LIMIT :candidates) AS cand)"
-        )
+    candidates = _candidates_sql(query, source, conditions, dialect)
+    if dialect == "postgresql":
+        # Candidates are whichever the index yielded first: leave them out by id.
+        where.append(f"l.id NOT IN ({candidates})")
+    elif not (after and after[0] == 1):
+        # Candidates are the newest matches: the rest is older than the oldest of them.
+        where.append(f"f.rowid < (SELECT min(id) FROM ({candidates}) AS cand)")  # noqa: S608
     sql = (
         f"SELECT {_CARD_COLUMNS}, 0.0 AS score, NULL AS candidates FROM {source}"  # noqa: S608
-        f" WHERE {conditions} AND {row_id} < {bound} ORDER BY {row_id} DESC LIMIT :limit"
+        f" WHERE {' AND '.join(where)} ORDER BY {row_id} DESC LIMIT :limit"
     )
     return sql, params
 
@@ -480,11 +552,11 @@ def search_sql(
     sort = query.effective_sort
     if sort == RELEVANCE:
         if query._after and query._after[0] == 1:
-            return _older_matches_sql(query, dialect, query.limit + 1)
+            return _older_matches_sql(query, dialect, query.limit + 1, common)
         return _relevance_sql(query, dialect, common)
     params: dict[str, object] = {"limit": query.limit + 1}
     if query.tokens:
-        source, conditions = _matches(query, dialect, params)
+        source, conditions = _matches(query, dialect, params, common)
         row_id = _row_id(dialect)
     else:
         where = ["l.state = 'active'"]  # literal: partial indexes need it word for word
@@ -538,18 +610,34 @@ def refresh_common_terms(session: Session) -> int:
 
 
 def common_terms(session: Session) -> frozenset[str]:
-    """The FTS5 terms in more than COMMON_TERM_SHARE of the listings (SQLite, cached)."""
-    if session.get_bind().dialect.name != "sqlite":
-        return frozenset()
-    key = str(session.get_bind().url)
+    """The terms in more than COMMON_TERM_SHARE of the listings (cached a few minutes).
+
+    SQLite: FTS5 terms from ``listing_fts_terms``. PostgreSQL: lexemes from the
+    statistics ANALYZE (autovacuum) keeps of ``listing.search_vector``.
+    """
+    bind = session.get_bind()
+    key = str(bind.engine.url)
     cached = _common_cache.get(key)
     if cached and time.monotonic() - cached[0] < _COMMON_TERMS_TTL_S:
         return cached[1]
-    rows = (
-        session.connection().exec_driver_sql("SELECT term, documents FROM listing_fts_terms").all()
-    )
-    total = next((docs for term, docs in rows if term == ""), 0)
-    terms = frozenset(t for t, docs in rows if t and docs > total * COMMON_TERM_SHARE)
+    conn = session.connection()
+    if bind.dialect.name == "postgresql":
+        # The element frequencies are shares of the rows already (3 extra at the end).
+        rows = conn.execute(
+            text(
+                "SELECT e.term FROM pg_stats AS s, unnest("
+                " CAST(CAST(s.most_common_elems AS text) AS text[]), s.most_common_elem_freqs"
+                ") AS e(term, share) WHERE s.schemaname = current_schema()"
+                " AND s.tablename = 'listing' AND s.attname = 'search_vector' AND e.share > :share"
+            ),
+            {"share": COMMON_TERM_SHARE["postgresql"]},
+        ).all()
+        terms = frozenset(t for (t,) in rows if t)
+    else:
+        rows = conn.execute(text("SELECT term, documents FROM listing_fts_terms")).all()
+        total = next((docs for term, docs in rows if term == ""), 0)
+        share = COMMON_TERM_SHARE["sqlite"]
+        terms = frozenset(t for t, docs in rows if t and docs > total * share)
     _common_cache[key] = (time.monotonic(), terms)
     return terms
 
@@ -635,7 +723,8 @@ def search_listings(
     if dialect not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"search does not support {dialect}")
     sort = query.effective_sort
-    sql, params = search_sql(query, dialect, common_terms(session))
+    common = common_terms(session)
+    sql, params = search_sql(query, dialect, common)
     rows = _fetch(session, dialect, sql, params)
     tier = query._after[0] if sort == RELEVANCE and query._after else 0
     first_tier_rows = len(rows) if tier == 0 else 0
@@ -646,7 +735,9 @@ def search_listings(
         and (rows[0][12] >= RELEVANCE_CANDIDATES if rows else bool(query._after))
     ):
         # The candidates ran out and there were as many as allowed: older matches follow.
-        more_sql, more_params = _older_matches_sql(query, dialect, query.limit + 1 - len(rows))
+        more_sql, more_params = _older_matches_sql(
+            query, dialect, query.limit + 1 - len(rows), common
+        )
         rows += _fetch(session, dialect, more_sql, more_params)
     more = len(rows) > query.limit
     rows = rows[: query.limit]

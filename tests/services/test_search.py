@@ -230,6 +230,71 @@ def test_pages_cover_every_row_once_even_with_ties(db, sort, words):
     assert len(paged) == len(set(paged)) and set(paged) == expected
 
 
+@pytest.mark.parametrize("limit", [1, 2, 3, 60])
+def test_relevance_ranks_a_bounded_set_then_lists_older_matches(db, monkeypatch, limit):
+    """Past RELEVANCE_CANDIDATES matches, the rest follows newest first, each once."""
+    monkeypatch.setattr(search, "RELEVANCE_CANDIDATES", 3)
+    fillers(db)
+    ids = []
+    for i in range(8):
+        # Alternate a title match (ranks high) and a description match (ranks low).
+        title, description = ("Lantern", "Plain.") if i % 2 else ("Plain", "A lantern.")
+        ids.append(make_listing(db, title=f"{title} {i}", description=description).id)
+    found = find(db, words="lantern", limit=limit)
+    assert sorted(found) == sorted(ids)
+    candidates, rest = found[:3], found[3:]
+    assert rest == sorted(rest, reverse=True)  # the second tier: newest first
+    if not is_postgresql(db):  # SQLite ranks the newest matches
+        assert set(candidates) == set(ids[-3:])
+        assert candidates == [ids[7], ids[5], ids[6]]  # title matches first, then newest
+
+
+def test_very_common_words_filter_but_do_not_rank_on_sqlite(db, monkeypatch):
+    if is_postgresql(db):
+        assert search.refresh_common_terms(db) == 0  # nothing to do: ts_rank has no idf
+        pytest.skip("only SQLite's bm25 pays for very common words")
+    monkeypatch.setattr(search, "_common_cache", {})
+    fillers(db, 24)  # so that "indigo", in 3 of 33 listings, is not very common
+    plain = [make_listing(db, title=f"Handmade cup {i}").id for i in range(6)]
+    indigo_in_title = make_listing(db, title="Handmade indigo cup").id
+    indigo_in_text = make_listing(db, title="Handmade cup", description="Glazed indigo.").id
+    not_handmade = make_listing(db, title="Indigo cup").id
+    assert search.refresh_common_terms(db) > 0
+    assert {"handmad", "cup"} <= search.common_terms(db)  # in 8 and 9 of 33 listings
+    assert "indigo" not in search.common_terms(db)
+    # Every word must still match; only "indigo" ranks.
+    assert find(db, words="handmade indigo") == [indigo_in_title, indigo_in_text]
+    found = find(db, words="indigo cup")
+    assert set(found[:2]) == {indigo_in_title, not_handmade} and found[2:] == [indigo_in_text]
+    # Nothing left to rank by: newest first, every match once across pages.
+    everything = [*plain, indigo_in_title, indigo_in_text]
+    assert find(db, words="handmade", limit=3) == everything[::-1]
+    assert find(db, words="handmade cups", limit=5) == everything[::-1]
+
+
+@pytest.mark.parametrize("words", ["handmade cup", "handmade", "cup -handmade", "handmade or cup"])
+def test_very_common_words_find_what_they_found_before(db, monkeypatch, words):
+    """Left out of the index condition (PostgreSQL) or the ranking (SQLite) only."""
+    fillers(db)
+    make_listing(db, title="Handmade cup")
+    make_listing(db, title="Handmade bowl")
+    make_listing(db, title="Cup", description="Made by a machine.")
+    before = set(find(db, words=words))
+    monkeypatch.setattr(search, "common_terms", lambda session: frozenset({"handmad"}))
+    assert set(find(db, words=words)) == before
+    assert before or words == "handmade or cup"  # SQLite treats "or" as a word
+
+
+def test_common_terms_are_guessed_from_stems():
+    common = frozenset({"handmad", "silver", "glaze", "a"})
+    assert search._is_common("Handmade", common)
+    assert search._is_common("silver", common)
+    assert search._is_common("glazed", common)
+    assert not search._is_common("ab", common)  # stems shorter than 3 only exactly
+    assert not search._is_common("silverware", common)
+    assert not search._is_common("hand", common)
+
+
 def test_cards_carry_what_grids_show(db):
     item = make_listing(
         db, title="Blue mug", slug="blue-mug", price_cents=2450, cover_key="abc", cover_alt=""
@@ -326,9 +391,13 @@ def test_a_tampered_cursor_is_refused_not_crashed_on(db, cursor):
 
 def test_a_relevance_cursor_with_a_nan_score_is_refused(db):
     with pytest.raises(InvalidInput):
-        SearchQuery(words="pot", cursor=_cursor(["relevance", "NaN", 1]))
+        SearchQuery(words="pot", cursor=_cursor(["relevance", 0, "NaN", 1]))
     with pytest.raises(InvalidInput):
-        SearchQuery(words="pot", cursor=_cursor(["relevance", None, 1]))
+        SearchQuery(words="pot", cursor=_cursor(["relevance", 0, None, 1]))
+    with pytest.raises(InvalidInput):  # the old shape, without the tier
+        SearchQuery(words="pot", cursor=_cursor(["relevance", 0.5, 1]))
+    with pytest.raises(InvalidInput):  # tiers are 0 and 1
+        SearchQuery(words="pot", cursor=_cursor(["relevance", 2, 0.5, 1]))
 
 
 # ---------------------------------------------------------------------- URL parameters

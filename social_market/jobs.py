@@ -1,0 +1,28 @@
+"""Background upkeep that runs inside the app process (started with the app)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from social_market.db import session_scope
+from social_market.services import search
+
+log = logging.getLogger(__name__)
+DAY = 24 * 3600
+
+
+def refresh_search_terms() -> int:
+    with session_scope() as session:
+        return search.refresh_common_terms(session)
+
+
+async def refresh_search_terms_daily() -> None:
+    """Keep SQLite's very-common-word list fresh (a no-op on PostgreSQL); see search.py."""
+    while True:
+        try:
+            count = await asyncio.to_thread(refresh_search_terms)
+            log.info("search: %s common terms counted", count)
+        except Exception:
+            log.exception("search: counting common terms failed")
+        await asyncio.sleep(DAY)
