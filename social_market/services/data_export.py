@@ -2,8 +2,8 @@
 
 The ZIP is built in the background (``build_export`` writes its progress to the row),
 kept for ``EXPORT_DAYS`` under a random file name, and handed out only to its owner's
-signed-in session (``export_file_for``). Areas that hold personal data add a section in
-``_SECTIONS``.
+signed-in session (``export_file_for``). Every area that holds personal data adds its
+JSON file (and any photos) in ``build_export`` and a line in ``README``.
 """
 
 from __future__ import annotations
