@@ -173,14 +173,18 @@ def test_unknown_email_takes_as_long_as_a_wrong_password(db, monkeypatch):
     from social_market.services import passwords, ratelimit
 
     make_user(db, email="timing@example.com")
-    real_verify = passwords._hasher.verify
+    real = passwords._hasher
     seen: dict[str, list] = {}
 
-    def counting_verify(stored_hash, password):
-        seen.setdefault(current, []).append(extract_parameters(stored_hash))
-        return real_verify(stored_hash, password)
+    class CountingHasher:
+        def verify(self, stored_hash, password):
+            seen.setdefault(current, []).append(extract_parameters(stored_hash))
+            return real.verify(stored_hash, password)
 
-    monkeypatch.setattr(passwords._hasher, "verify", counting_verify)
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    monkeypatch.setattr(passwords, "_hasher", CountingHasher())
     for current in ("timing@example.com", "nobody@example.com"):
         ratelimit.reset_all()
         with pytest.raises(InvalidCredentials):
