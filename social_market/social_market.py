@@ -31,7 +31,12 @@ from social_market.state.orders import (
     SellerDashboardState,
     SellerOrdersState,
 )
-from social_market.state.people import HomeState, PeopleSearchState, ProfileState
+from social_market.state.people import (
+    FollowListState,
+    HomeState,
+    PeopleSearchState,
+    ProfileState,
+)
 from social_market.state.search import SearchState
 from social_market.state.sell import ListingEditorState, ShopEditorState
 from social_market.state.settings import DataExportState, ProfileSettingsState, SecurityState
@@ -111,6 +116,13 @@ app.add_page(
     title="Profile · Social Market",
     on_load=ProfileState.load,
 )
+for kind in ("followers", "following"):
+    app.add_page(
+        people_pages.follow_list_page,
+        route=f"/u/[handle]/{kind}",
+        title="People · Social Market",
+        on_load=FollowListState.load,
+    )
 app.add_page(
     people_pages.people_page,
     route=urls.PEOPLE,

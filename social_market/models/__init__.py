@@ -14,6 +14,7 @@ from social_market.models.market import (
     ShippingRate,
     Shop,
 )
+from social_market.models.social import Follow
 from social_market.models.user import ProfilePublic, User
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "DataExport",
     "FavouriteListing",
     "FavouriteShop",
+    "Follow",
     "Listing",
     "ListingPhoto",
     "OneTimeToken",

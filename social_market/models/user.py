@@ -32,6 +32,9 @@ class User(SQLModel, table=True):
     # UI language chosen by the person ('en', 'de'); None = follow cookie/browser.
     locale: str | None = Field(default=None, max_length=5)
     email_verified_at: datetime | None = None
+    # Kept by atomic UPDATEs in services/follows.py (never read-modify-write).
+    follower_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    following_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
@@ -50,3 +53,5 @@ class ProfilePublic(BaseModel):
     avatar_url_large: str
     member_since: str
     initials: str
+    follower_count: int = 0
+    following_count: int = 0

@@ -14,7 +14,12 @@ from social_market.i18n.ui import t, t_var, tn
 from social_market.models import ProfilePublic
 from social_market.services import categories
 from social_market.state.auth import AuthState
-from social_market.state.people import HomeState, PeopleSearchState, ProfileState
+from social_market.state.people import (
+    FollowListState,
+    HomeState,
+    PeopleSearchState,
+    ProfileState,
+)
 
 
 def person_card(p: rx.Var[ProfilePublic]) -> rx.Component:
@@ -213,10 +218,36 @@ def profile_page() -> rx.Component:
                             color=rx.color("gray", 11),
                         ),
                         rx.hstack(
+                            rx.link(
+                                rx.text.strong(p.follower_count),
+                                " ",
+                                tn("follower", "followers", p.follower_count),
+                                href="/u/" + p.handle + "/followers",
+                                id="follower-count",
+                            ),
+                            rx.link(
+                                rx.text.strong(p.following_count),
+                                " ",
+                                t("following"),
+                                href="/u/" + p.handle + "/following",
+                                id="following-count",
+                            ),
+                            spacing="4",
+                            color=rx.color("gray", 12),
+                        ),
+                        rx.hstack(
                             rx.cond(
                                 s.is_me,
                                 link_button(
                                     t("Edit profile"), urls.SETTINGS, variant="soft", size="2"
+                                ),
+                                rx.button(
+                                    rx.cond(s.is_following, t("Following"), t("Follow")),
+                                    variant=rx.cond(s.is_following, "soft", "solid"),
+                                    aria_pressed=rx.cond(s.is_following, "true", "false"),
+                                    on_click=s.toggle_follow,
+                                    size="2",
+                                    id="follow-button",
                                 ),
                             ),
                             share_menu(s),
@@ -307,3 +338,36 @@ def not_found_content() -> rx.Component:
 
 def not_found_page() -> rx.Component:
     return page(not_found_content())
+
+
+def follow_list_page() -> rx.Component:
+    s = FollowListState
+    return page(
+        rx.vstack(
+            rx.link(t("Back to the profile"), href="/u/" + s.handle, size="2"),
+            rx.heading(
+                rx.cond(
+                    s.kind == "followers",
+                    t("Followers of {name}", name=s.name),
+                    t("{name} follows", name=s.name),
+                ),
+                size="7",
+                as_="h1",
+            ),
+            rx.cond(
+                s.found,
+                rx.cond(
+                    s.people.length() > 0,
+                    people_grid(s.people),
+                    rx.text(t("Nobody yet."), color=rx.color("gray", 11)),
+                ),
+                not_found_content(),
+            ),
+            rx.cond(
+                s.next_cursor != "",
+                rx.button(t("Show more"), on_click=s.more, variant="soft"),
+            ),
+            spacing="4",
+            width="100%",
+        )
+    )

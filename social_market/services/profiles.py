@@ -45,6 +45,8 @@ def to_public(user: User, locale: str | None = None) -> ProfilePublic:
         avatar_url_large=avatar_url(user.avatar_key, 400),
         member_since=format_month_year(user.created_at, locale),
         initials=initials(user.display_name or user.handle),
+        follower_count=user.follower_count,
+        following_count=user.following_count,
     )
 
 

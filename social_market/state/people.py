@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import reflex as rx
 
@@ -11,7 +11,8 @@ from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.i18n.format import format_number
 from social_market.models import ProfilePublic
 from social_market.models.market import ListingCard
-from social_market.services import listings, profiles
+from social_market.services import follows, listings, profiles
+from social_market.services.errors import DomainError
 from social_market.state.auth import AuthState
 from social_market.state.sharing import SharePageState
 
@@ -39,6 +40,7 @@ class ProfileState(SharePageState):
     found: bool = True
     profile: ProfilePublic | None = None
     is_me: bool = False
+    is_following: bool = False
 
     @rx.event
     def load(self):
@@ -48,11 +50,85 @@ class ProfileState(SharePageState):
             self.profile = profiles.get_profile(
                 session=session, handle=handle, locale=BABEL_LOCALE.get(self.lang)
             )
+            self.is_following = bool(
+                self.profile
+                and follows.is_following(session=session, actor_id=me, user_id=self.profile.id)
+            )
         self.found = self.profile is not None
         self.is_me = bool(self.profile and me == self.profile.id)
         if self.profile is not None:
             p = self.profile
             self._set_share_links("u", p.handle, f"{p.display_name} (@{p.handle})")
+
+    @rx.event
+    def toggle_follow(self):
+        me = self._user_id_or_none()
+        if me is None:
+            return self._sign_in_redirect()
+        if self.profile is None or self.is_me:
+            return None
+        try:
+            with session_scope() as session:
+                action = follows.unfollow if self.is_following else follows.follow
+                now = action(session=session, actor_id=me, handle=self.profile.handle)
+                self.profile = profiles.get_profile(
+                    session=session,
+                    handle=self.profile.handle,
+                    locale=BABEL_LOCALE.get(self.lang),
+                )
+        except DomainError as exc:
+            return rx.toast.error(exc.translated(self.lang))
+        self.is_following = now
+        return None
+
+
+class FollowListState(AuthState):
+    """/u/<handle>/followers and /u/<handle>/following."""
+
+    handle: str = ""
+    name: str = ""
+    kind: str = "followers"
+    people: list[ProfilePublic] = []
+    next_cursor: str = ""
+    found: bool = True
+
+    def _fetch(self, cursor: str | None):
+        lister = follows.followers if self.kind == "followers" else follows.following
+        with session_scope() as session:
+            return lister(
+                session=session,
+                handle=self.handle,
+                cursor=cursor,
+                locale=BABEL_LOCALE.get(self.lang),
+            )
+
+    @rx.event
+    def load(self):
+        self._user_id_or_none()
+        parts = str(self.router.url.path or "").strip("/").split("/")
+        self.kind = "following" if parts[-1:] == ["following"] else "followers"
+        self.handle = unquote(parts[1]) if len(parts) >= 3 else ""
+        with session_scope() as session:
+            profile = profiles.get_profile(session=session, handle=self.handle)
+        self.found = profile is not None
+        self.people, self.next_cursor = [], ""
+        if profile is None:
+            return
+        self.name = profile.display_name
+        page = self._fetch(None)
+        self.people, self.next_cursor = page.people, page.next_cursor or ""
+
+    @rx.event
+    def more(self):
+        if not self.next_cursor:
+            return
+        try:
+            page = self._fetch(self.next_cursor)
+        except DomainError:
+            self.next_cursor = ""
+            return
+        self.people = [*self.people, *page.people]
+        self.next_cursor = page.next_cursor or ""
 
 
 class PeopleSearchState(AuthState):
