@@ -4,7 +4,7 @@
 //   node provider.mjs <port> <client_id> <client_secret> <redirect_uri> [<redirect_uri> ...]
 //
 // Accounts: the development login form accepts any password and treats the login
-// field as the account id. Every id is an account with the address <id>@example.test;
+// field as the account id. Every id is an account with the address <id>@example.com;
 // ids starting with "unverified" have email_verified=false.
 // Prints "READY <issuer>" on stdout once it listens.
 import Provider from 'oidc-provider';
@@ -13,7 +13,7 @@ const [port, clientId, clientSecret, ...redirectUris] = process.argv.slice(2);
 const issuer = `http://127.0.0.1:${port}`;
 
 function account(id) {
-  const email = `${id.toLowerCase()}@example.test`;
+  const email = `${id.toLowerCase()}@example.com`;
   return {
     accountId: id,
     async claims() {
