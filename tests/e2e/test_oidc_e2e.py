@@ -389,8 +389,11 @@ def test_code_from_another_provider_is_refused(http, oidc_providers):
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
 def test_next_parameter_cannot_redirect_off_site(http, oidc_providers, app_url, target):
+    login = _uid("next")
+    with session_scope() as session:  # verified email at the trusted provider: signs in
+        make_user(session, handle=login, email=f"{login}@example.com")
     start = f"{_backend()}/api/auth/oidc/testid/start?" + str(httpx.QueryParams({"next": target}))
-    callback = answer_from_provider(http, start, _uid("Next"))
+    callback = answer_from_provider(http, start, login)
     done = http.get(callback)
     assert done.status_code == 303
     assert done.headers["location"] == f"{app_url}/"
