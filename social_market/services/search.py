@@ -541,8 +541,7 @@ def common_terms(session: Session) -> frozenset[str]:
     """The FTS5 terms in more than COMMON_TERM_SHARE of the listings (SQLite, cached)."""
     if session.get_bind().dialect.name != "sqlite":
         return frozenset()
-    bind = session.get_bind()
-    key = str(getattr(bind, "url", None) or bind.engine.url)
+    key = str(session.get_bind().url)
     cached = _common_cache.get(key)
     if cached and time.monotonic() - cached[0] < _COMMON_TERMS_TTL_S:
         return cached[1]
