@@ -5,6 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --browser
 
+# The OpenID Connect test provider (npm oidc-provider, pinned by tests/oidc/package-lock.json).
+oidc_stamp=tests/oidc/node_modules/.installed-$(sha256sum tests/oidc/package-lock.json | cut -c1-16)
+if [ ! -f "$oidc_stamp" ]; then
+  echo "==> installing the OpenID Connect test provider (npm ci in tests/oidc)"
+  (cd tests/oidc && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  touch "$oidc_stamp"
+fi
+
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

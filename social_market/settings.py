@@ -6,7 +6,9 @@ migrations, tests and benchmarks read the same values.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,6 +51,71 @@ def _load_or_create_secret(data_dir: Path) -> str:
     return key
 
 
+PROVIDER_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,29}$")
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """One OpenID Connect provider people may sign in with (``OIDC_PROVIDERS``)."""
+
+    # Short lower-case id used in URLs: /api/auth/oidc/<name>/callback.
+    name: str
+    # Shown on the buttons: "Continue with <label>".
+    label: str
+    issuer: str
+    # Discovery document; by default <issuer>/.well-known/openid-configuration.
+    discovery_url: str
+    client_id: str
+    client_secret: str
+    scopes: str
+    # Trusted providers' verified emails may link to an existing account automatically.
+    trusted: bool
+
+
+def _parse_providers(raw: str) -> tuple[OidcProvider, ...]:
+    """Parse ``OIDC_PROVIDERS`` (a JSON list); refuse anything incomplete or ambiguous."""
+    if not raw:
+        return ()
+    try:
+        items = json.loads(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"OIDC_PROVIDERS is not valid JSON: {exc}") from exc
+    if not isinstance(items, list):
+        raise RuntimeError("OIDC_PROVIDERS must be a JSON list of objects")
+    providers: list[OidcProvider] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise RuntimeError("OIDC_PROVIDERS must be a JSON list of objects")
+        name = str(item.get("name", "")).strip()
+        if not PROVIDER_NAME_RE.fullmatch(name):
+            raise RuntimeError(f"OIDC provider name {name!r}: use 2-30 of a-z, 0-9, '-'")
+        issuer = str(item.get("issuer", "")).strip().rstrip("/")
+        discovery = str(item.get("discovery_url", "")).strip()
+        if not issuer.startswith(("https://", "http://")):
+            raise RuntimeError(f"OIDC provider {name}: 'issuer' must be an http(s) URL")
+        client_id = str(item.get("client_id", "")).strip()
+        if not client_id:
+            raise RuntimeError(f"OIDC provider {name}: 'client_id' is missing")
+        scopes = str(item.get("scopes", "openid email profile")).split()
+        if "openid" not in scopes:
+            scopes.insert(0, "openid")
+        if any(p.name == name for p in providers):
+            raise RuntimeError(f"OIDC provider {name} is configured twice")
+        providers.append(
+            OidcProvider(
+                name=name,
+                label=str(item.get("label", "")).strip() or name.capitalize(),
+                issuer=issuer,
+                discovery_url=discovery or f"{issuer}/.well-known/openid-configuration",
+                client_id=client_id,
+                client_secret=str(item.get("client_secret", "")),
+                scopes=" ".join(scopes),
+                trusted=item.get("trusted") is True,
+            )
+        )
+    return tuple(providers)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Process-wide settings; build with :func:`get_settings`."""
@@ -68,6 +135,9 @@ class Settings:
     smtp_starttls: bool
     session_days: int
     cookie_secure: bool
+    oidc_providers: tuple[OidcProvider, ...] = ()
+    # Base of the exact redirect URIs registered at the providers; '' = the backend's URL.
+    oidc_redirect_base: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -101,4 +171,6 @@ def get_settings() -> Settings:
         smtp_starttls=_env_bool("SMTP_STARTTLS", False),
         session_days=_env_int("SESSION_DAYS", 30),
         cookie_secure=_env_bool("COOKIE_SECURE", public_base_url.startswith("https://")),
+        oidc_providers=_parse_providers(_env("OIDC_PROVIDERS")),
+        oidc_redirect_base=_env("OIDC_REDIRECT_BASE").rstrip("/"),
     )

@@ -6,7 +6,13 @@ import reflex as rx
 from fastapi import FastAPI
 
 from social_market import jobs, urls
-from social_market.api import auth_routes, export_routes, feed_routes, share_routes
+from social_market.api import (
+    auth_routes,
+    export_routes,
+    feed_routes,
+    oidc_routes,
+    share_routes,
+)
 from social_market.api.middleware import SecurityMiddleware
 from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
 from social_market.migrations import require_current_schema
@@ -23,6 +29,7 @@ from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
+from social_market.state.oidc import ProviderButtonsState, ProviderSignUpState
 from social_market.state.orders import (
     CartState,
     CheckoutState,
@@ -43,6 +50,7 @@ from social_market.state.settings import DataExportState, ProfileSettingsState, 
 
 api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 api.include_router(auth_routes.router)
+api.include_router(oidc_routes.router)
 api.include_router(share_routes.router)
 api.include_router(feed_routes.router)
 api.include_router(export_routes.router)
@@ -71,9 +79,23 @@ app.register_lifespan_task(jobs.refresh_search_terms_daily)
 load = AuthState.load_session
 app.add_page(people_pages.home_page, route=urls.HOME, title="Social Market", on_load=HomeState.load)
 app.add_page(
-    auth_pages.signin_page, route=urls.SIGN_IN, title="Sign in · Social Market", on_load=load
+    auth_pages.signin_page,
+    route=urls.SIGN_IN,
+    title="Sign in · Social Market",
+    on_load=ProviderButtonsState.load,
 )
-app.add_page(auth_pages.signup_page, route=urls.SIGN_UP, title="Join · Social Market", on_load=load)
+app.add_page(
+    auth_pages.signup_page,
+    route=urls.SIGN_UP,
+    title="Join · Social Market",
+    on_load=ProviderButtonsState.load,
+)
+app.add_page(
+    auth_pages.provider_signup_page,
+    route=urls.SIGN_UP_PROVIDER,
+    title="Join · Social Market",
+    on_load=ProviderSignUpState.load,
+)
 app.add_page(
     auth_pages.reset_request_page,
     route=urls.RESET,

@@ -7,6 +7,8 @@ from urllib.parse import quote
 HOME = "/"
 SIGN_IN = "/signin"
 SIGN_UP = "/signup"
+# Choose a handle after a first sign-in with a provider.
+SIGN_UP_PROVIDER = "/signup/provider"
 RESET = "/reset"
 RESET_WITH_TOKEN = "/reset/[token]"  # noqa: S105 - a route, not a secret
 CONFIRM = "/confirm/[token]"

@@ -6,6 +6,7 @@ settings: each pytest process (and each xdist worker) gets its own folder and po
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import tempfile
@@ -26,6 +27,25 @@ def _free_port() -> int:
 
 _DATA = Path(tempfile.mkdtemp(prefix="sm-test-"))
 SMTP_PORT = _free_port()
+# Two real OpenID Connect providers (tests/oidc_provider.py starts them for the e2e
+# tests): "testid" is trusted (verified emails may link automatically), "otherid" is not.
+OIDC_PORTS = {"testid": _free_port(), "otherid": _free_port()}
+OIDC_CLIENTS = {
+    "testid": ("social-market", "testid-client-secret-0123456789"),
+    "otherid": ("social-market-other", "otherid-client-secret-0123456789"),
+}
+OIDC_PROVIDERS = [
+    {
+        "name": name,
+        "label": {"testid": "TestID", "otherid": "OtherID"}[name],
+        "issuer": f"http://127.0.0.1:{OIDC_PORTS[name]}",
+        "client_id": OIDC_CLIENTS[name][0],
+        "client_secret": OIDC_CLIENTS[name][1],
+        "scopes": "openid email profile",
+        "trusted": name == "testid",
+    }
+    for name in ("testid", "otherid")
+]
 os.environ.update(
     {
         "DATA_DIR": str(_DATA),
@@ -35,6 +55,7 @@ os.environ.update(
         "SMTP_PORT": str(SMTP_PORT),
         "PUBLIC_BASE_URL": "http://127.0.0.1:3000",
         "CORS_ORIGINS": "*",
+        "OIDC_PROVIDERS": json.dumps(OIDC_PROVIDERS),
     }
 )
 os.environ.pop("REDIS_URL", None)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import reflex as rx
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from social_market.db import session_scope
 from social_market.services import accounts
@@ -42,6 +42,15 @@ def frontend_url(path: str, request: Request | None = None) -> str:
     return urlunsplit(base._replace(path="", query="", fragment="")).rstrip("/") + path
 
 
+def backend_url(path: str, request: Request | None = None) -> str:
+    """The backend's address for ``path`` (dev and tests: its own port), same host rule."""
+    base = urlsplit(rx.config.get_config().api_url or get_settings().public_base_url)
+    if request is not None and base.hostname in LOCAL_HOSTS and request.url.hostname:
+        netloc = request.url.hostname + (f":{base.port}" if base.port else "")
+        base = base._replace(netloc=netloc)
+    return urlunsplit(base._replace(path="", query="", fragment="")).rstrip("/") + path
+
+
 @router.get("/session")
 def start_session(request: Request, ticket: str = "", next: str = "/"):
     client = accounts.ClientInfo(
@@ -60,6 +69,12 @@ def start_session(request: Request, ticket: str = "", next: str = "/"):
             status_code=400,
         )
     response = RedirectResponse(frontend_url(safe_next(next), request), status_code=303)
+    set_session_cookie(response, token)
+    return response
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    """The one way a session token reaches the browser: HttpOnly, SameSite=Lax."""
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -70,7 +85,6 @@ def start_session(request: Request, ticket: str = "", next: str = "/"):
         path="/",
     )
     response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @router.get("/clear")

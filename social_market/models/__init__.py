@@ -3,6 +3,7 @@
 from social_market.models.auth import AuthSession, OneTimeToken
 from social_market.models.base import utcnow
 from social_market.models.export import DataExport
+from social_market.models.identity import ExternalIdentity, OidcFlow, OidcSignup
 from social_market.models.market import (
     CartItem,
     FavouriteListing,
@@ -21,11 +22,14 @@ __all__ = [
     "AuthSession",
     "CartItem",
     "DataExport",
+    "ExternalIdentity",
     "FavouriteListing",
     "FavouriteShop",
     "Follow",
     "Listing",
     "ListingPhoto",
+    "OidcFlow",
+    "OidcSignup",
     "OneTimeToken",
     "Order",
     "OrderLine",

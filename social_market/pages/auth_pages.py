@@ -15,6 +15,7 @@ from social_market.state.account import (
     SignInState,
     SignUpState,
 )
+from social_market.state.oidc import ProviderButtonsState, ProviderSignUpState
 
 
 def _card(title: str, *children) -> rx.Component:
@@ -29,6 +30,37 @@ def _card(title: str, *children) -> rx.Component:
             width="100%",
         ),
         width="720px",
+    )
+
+
+def provider_buttons() -> rx.Component:
+    """'Continue with <Provider>' for each configured provider (nothing when none is)."""
+    s = ProviderButtonsState
+    return rx.fragment(
+        form_error(s.oidc_error),
+        rx.cond(
+            s.providers.length() > 0,
+            rx.vstack(
+                rx.foreach(
+                    s.providers,
+                    lambda p: rx.button(
+                        rx.icon("log_in", size=16),
+                        t("Continue with {provider}", provider=p["label"]),
+                        type="button",
+                        variant="outline",
+                        size="3",
+                        width="100%",
+                        custom_attrs={"data-provider": p["name"]},
+                        on_click=s.start(p["name"]),
+                    ),
+                ),
+                rx.text(t("or with your email"), size="2", color=rx.color("gray", 11)),
+                spacing="2",
+                width="100%",
+                align="center",
+                id="provider-buttons",
+            ),
+        ),
     )
 
 
@@ -53,6 +85,7 @@ def signup_page() -> rx.Component:
                         ),
                         color=rx.color("gray", 11),
                     ),
+                    provider_buttons(),
                     form_error(s.error),
                     field(t("Email"), "email", s.field_errors, type="email", autocomplete="email"),
                     field(
@@ -94,6 +127,7 @@ def signin_page() -> rx.Component:
         t("Sign in"),
         rx.form(
             rx.vstack(
+                provider_buttons(),
                 form_error(s.error),
                 field(t("Email"), "email", s.field_errors, type="email", autocomplete="email"),
                 field(
@@ -195,5 +229,65 @@ def reset_page() -> rx.Component:
             ),
             on_submit=s.submit,
             width="100%",
+        ),
+    )
+
+
+def provider_signup_page() -> rx.Component:
+    """After a first sign-in with a provider: choose a handle, take over the name."""
+    s = ProviderSignUpState
+    return _card(
+        t("Join Social Market"),
+        rx.cond(
+            s.pending,
+            rx.form(
+                rx.vstack(
+                    rx.text(
+                        t(
+                            "You signed in with {provider}. Choose your handle to finish "
+                            "creating your account.",
+                            provider=s.provider_label,
+                        ),
+                        color=rx.color("gray", 11),
+                    ),
+                    rx.cond(
+                        s.email != "",
+                        rx.text(t("Email: {email}", email=s.email), size="2"),
+                    ),
+                    form_error(s.error),
+                    field(
+                        t("Handle"),
+                        "handle",
+                        s.field_errors,
+                        hint=t("Your address on Social Market: /u/your-handle"),
+                        autocomplete="username",
+                        default_value=s.proposed_handle,
+                        key=s.proposed_handle,
+                    ),
+                    rx.cond(
+                        (s.profile_name != "") | s.has_picture,
+                        rx.el.label(
+                            rx.checkbox(name="use_profile", default_checked=True),
+                            t("Use my name and picture from {provider}", provider=s.provider_label),
+                            display="flex",
+                            gap="0.5rem",
+                            align_items="center",
+                        ),
+                    ),
+                    rx.button(t("Create account"), type="submit", size="3", width="100%"),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=s.submit,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            rx.vstack(
+                form_error(s.error),
+                rx.text(t("This sign-up has expired. Please continue with your provider again.")),
+                rx.link(t("Back to sign in"), href=urls.SIGN_IN),
+                spacing="3",
+                width="100%",
+            ),
         ),
     )

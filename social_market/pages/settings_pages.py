@@ -172,43 +172,50 @@ def security_settings_page() -> rx.Component:
         rx.vstack(
             rx.heading(t("Settings"), size="7", as_="h1"),
             _tabs("security"),
-            rx.card(
-                rx.form(
-                    rx.vstack(
-                        rx.heading(t("Change password"), size="4", as_="h2"),
-                        form_error(s.error),
-                        form_notice(s.notice),
-                        field(
-                            t("Current password"),
-                            "current_password",
-                            s.field_errors,
-                            type="password",
-                            autocomplete="current-password",
+            _sign_in_methods(),
+            rx.cond(
+                s.has_password,
+                rx.fragment(
+                    rx.card(
+                        rx.form(
+                            rx.vstack(
+                                rx.heading(t("Change password"), size="4", as_="h2"),
+                                form_error(s.error),
+                                form_notice(s.notice),
+                                field(
+                                    t("Current password"),
+                                    "current_password",
+                                    s.field_errors,
+                                    type="password",
+                                    autocomplete="current-password",
+                                ),
+                                field(
+                                    t("New password"),
+                                    "new_password",
+                                    s.field_errors,
+                                    type="password",
+                                    autocomplete="new-password",
+                                    hint=t("At least 8 characters."),
+                                ),
+                                field(
+                                    t("New password again"),
+                                    "new_password_again",
+                                    s.field_errors,
+                                    type="password",
+                                    autocomplete="new-password",
+                                ),
+                                rx.button(t("Change password"), type="submit"),
+                                spacing="3",
+                                width="100%",
+                            ),
+                            on_submit=s.change_password,
+                            reset_on_submit=False,
+                            width="100%",
                         ),
-                        field(
-                            t("New password"),
-                            "new_password",
-                            s.field_errors,
-                            type="password",
-                            autocomplete="new-password",
-                            hint=t("At least 8 characters."),
-                        ),
-                        field(
-                            t("New password again"),
-                            "new_password_again",
-                            s.field_errors,
-                            type="password",
-                            autocomplete="new-password",
-                        ),
-                        rx.button(t("Change password"), type="submit"),
-                        spacing="3",
                         width="100%",
-                    ),
-                    on_submit=s.change_password,
-                    reset_on_submit=False,
-                    width="100%",
+                    )
                 ),
-                width="100%",
+                _set_password(),
             ),
             rx.card(
                 rx.vstack(
@@ -250,11 +257,22 @@ def security_settings_page() -> rx.Component:
                             s.delete_error != "",
                             rx.callout(s.delete_error, color_scheme="red", role="alert"),
                         ),
-                        rx.el.label(
-                            t("Your password"), html_for="delete-password", class_name="sm-label"
-                        ),
-                        rx.input(
-                            id="delete-password", name="password", type="password", width="100%"
+                        rx.cond(
+                            s.has_password,
+                            rx.fragment(
+                                rx.el.label(
+                                    t("Your password"),
+                                    html_for="delete-password",
+                                    class_name="sm-label",
+                                ),
+                                rx.input(
+                                    id="delete-password",
+                                    name="password",
+                                    type="password",
+                                    width="100%",
+                                ),
+                            ),
+                            _recent_hint(),
                         ),
                         rx.el.label(
                             t("Type DELETE to confirm"),
@@ -367,4 +385,176 @@ def data_settings_page() -> rx.Component:
             width="100%",
             max_width="760px",
         )
+    )
+
+
+def _recent_hint() -> rx.Component:
+    """For accounts without a password: re-authenticate through a linked provider."""
+    s = SecurityState
+    return rx.cond(
+        s.recent,
+        rx.text(t("You signed in a moment ago, so no password is needed."), size="2"),
+        rx.vstack(
+            rx.text(t("For your security, sign in again with a linked provider first."), size="2"),
+            rx.hstack(
+                rx.foreach(
+                    s.methods,
+                    lambda m: rx.button(
+                        t("Sign in again with {provider}", provider=m["label"]),
+                        type="button",
+                        variant="soft",
+                        size="2",
+                        on_click=s.reauthenticate(m["name"]),
+                    ),
+                ),
+                wrap="wrap",
+                spacing="2",
+            ),
+            spacing="2",
+            align="start",
+        ),
+    )
+
+
+def _sign_in_methods() -> rx.Component:
+    s = SecurityState
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("Ways to sign in"), size="4", as_="h2"),
+            form_error(s.methods_error),
+            form_notice(s.methods_notice),
+            rx.el.ul(
+                rx.el.li(
+                    rx.text(
+                        t("Password"),
+                        ": ",
+                        rx.cond(s.has_password, t("set"), t("not set")),
+                    ),
+                ),
+                rx.foreach(
+                    s.methods,
+                    lambda m: rx.el.li(
+                        rx.hstack(
+                            rx.text(
+                                rx.text.strong(m["label"]),
+                                rx.cond(m["email"] != "", " · " + m["email"], ""),
+                                " · ",
+                                t("linked {date}", date=m["since"]),
+                            ),
+                            rx.spacer(),
+                            rx.cond(
+                                s.can_unlink,
+                                rx.button(
+                                    t("Unlink {provider}", provider=m["label"]),
+                                    type="button",
+                                    variant="ghost",
+                                    color_scheme="red",
+                                    size="1",
+                                    on_click=s.unlink_provider(m["id"]),
+                                ),
+                            ),
+                            width="100%",
+                            align="center",
+                            wrap="wrap",
+                        ),
+                        custom_attrs={"data-method": m["name"]},
+                    ),
+                ),
+                id="sign-in-methods",
+                style={"width": "100%", "paddingLeft": "1.2rem", "margin": "0"},
+            ),
+            rx.cond(
+                ~s.can_unlink & (s.methods.length() > 0),
+                rx.text(
+                    t("To unlink your only provider, set a password or link another first."),
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+            ),
+            rx.cond(
+                s.linkable.length() > 0,
+                rx.form(
+                    rx.vstack(
+                        rx.heading(t("Link another account"), size="3", as_="h3"),
+                        rx.el.label(t("Provider"), html_for="link-provider", class_name="sm-label"),
+                        rx.el.select(
+                            rx.foreach(
+                                s.linkable,
+                                lambda p: rx.el.option(p["label"], value=p["name"]),
+                            ),
+                            id="link-provider",
+                            name="provider",
+                            class_name="sm-select",
+                        ),
+                        rx.cond(
+                            s.has_password,
+                            rx.fragment(
+                                rx.el.label(
+                                    t("Your password, to confirm it's you"),
+                                    html_for="link-password",
+                                    class_name="sm-label",
+                                ),
+                                rx.input(
+                                    id="link-password",
+                                    name="password",
+                                    type="password",
+                                    autocomplete="current-password",
+                                    width="100%",
+                                ),
+                            ),
+                            _recent_hint(),
+                        ),
+                        rx.button(t("Link account"), type="submit"),
+                        spacing="2",
+                        width="100%",
+                        align="start",
+                    ),
+                    on_submit=s.link_provider,
+                    width="100%",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _set_password() -> rx.Component:
+    s = SecurityState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(t("Set a password"), size="4", as_="h2"),
+                rx.text(
+                    t(
+                        "You sign in through a provider. Add a password to sign in with your email too."
+                    ),
+                    size="2",
+                ),
+                form_error(s.error),
+                form_notice(s.notice),
+                field(
+                    t("New password"),
+                    "new_password",
+                    s.field_errors,
+                    type="password",
+                    autocomplete="new-password",
+                    hint=t("At least 8 characters."),
+                ),
+                field(
+                    t("New password again"),
+                    "new_password_again",
+                    s.field_errors,
+                    type="password",
+                    autocomplete="new-password",
+                ),
+                rx.button(t("Set password"), type="submit"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=s.set_password,
+            width="100%",
+        ),
+        width="100%",
     )

@@ -79,7 +79,12 @@ RESERVED_HANDLES = frozenset(
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose label, not a secret
 LOGIN_TICKET = "login_ticket"
+OIDC_LINK_TICKET = "oidc_link"
+# A session younger than this stands in for re-entering a password (accounts without one).
+RECENT_SIGN_IN = timedelta(minutes=10)
 TOKEN_LIFETIMES = {
+    # Lets the browser start linking a provider right after re-authenticating.
+    OIDC_LINK_TICKET: timedelta(seconds=120),
     VERIFY_EMAIL: timedelta(days=3),
     RESET_PASSWORD: timedelta(hours=1),
     # Bridges a Reflex event (no HTTP response) to the route that sets the HttpOnly cookie.
@@ -338,6 +343,31 @@ def redeem_login_ticket(
     return create_session(session=session, user=user, client=client)
 
 
+def issue_ticket(*, session: Session, user: User, purpose: str) -> str:
+    """A short single-use ticket for ``purpose`` (one of TOKEN_LIFETIMES)."""
+    return _issue_token(session, user.id, purpose)
+
+
+def redeem_ticket(*, session: Session, ticket: object, purpose: str) -> User:
+    return _redeem_token(session, ticket, purpose)
+
+
+def recently_signed_in(*, session: Session, token: object) -> bool:
+    """True when the session behind ``token`` is live and started within RECENT_SIGN_IN."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        return False
+    row = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == hash_token(token))
+    ).first()
+    now = utcnow()
+    return (
+        row is not None
+        and row.revoked_at is None
+        and row.expires_at > now
+        and now - row.created_at <= RECENT_SIGN_IN
+    )
+
+
 def create_session(*, session: Session, user: User, client: ClientInfo = ClientInfo()) -> str:
     """Start a server-side session; returns the raw token (only its hash is stored)."""
     token = new_token()
@@ -471,6 +501,31 @@ def reset_password(*, session: Session, token: object, new_password: object) -> 
     return user
 
 
+def set_password(
+    *, session: Session, user_id: int, new_password: object, recent: bool, keep_token: str | None
+) -> None:
+    """Give a provider-only account a password (needs a sign-in within 10 minutes).
+
+    Raises:
+        NotAllowed: the account already has one (use change_password), has no email to
+            sign in with, or the last sign-in is too long ago.
+    """
+    user = _require_active(session, user_id)
+    if user.password_hash:
+        raise NotAllowed("Your account already has a password: change it below.")
+    if not user.email:
+        raise NotAllowed("Your account has no email address to sign in with a password.")
+    if not recent:
+        raise NotAllowed(
+            "For your security, please sign in again with a linked provider, then try again."
+        )
+    secret = passwords.check_new_password(new_password, field="new_password")
+    user.password_hash = passwords.hash_password(secret)
+    user.updated_at = utcnow()
+    session.add(user)
+    revoke_all_sessions(session=session, user_id=user.id, keep_token=keep_token)
+
+
 def change_password(
     *,
     session: Session,
@@ -494,18 +549,36 @@ def change_password(
 # ---------------------------------------------------------------------------- deletion
 
 
-def delete_account(*, session: Session, user_id: int, password: object) -> None:
-    """Delete an account after checking its password.
+def delete_account(
+    *, session: Session, user_id: int, password: object, recent: bool = False
+) -> None:
+    """Delete an account after re-authentication.
 
-    Personal data is erased; the row stays (anonymised as "Deleted user") so that
-    what others own and see — orders, conversations, replies — keeps a consistent author.
+    Accounts with a password must give it. Accounts that only sign in through a
+    provider have no password to give: they need a sign-in within the last 10 minutes
+    (``recent``, checked by the caller from the session) — with the caller's typed
+    confirmation, that stands in for it.
+
+    Personal data is erased, linked provider identities removed; the row stays
+    (anonymised as "Deleted user") so that what others own and see — orders,
+    conversations, replies — keeps a consistent author.
     """
+    from social_market.models import ExternalIdentity, OidcFlow
     from social_market.services import profiles  # avoid an import cycle
 
     user = _require_active(session, user_id)
-    secret = require_str(password, field="password", label=N_("Password"))
-    if not passwords.verify_password(user.password_hash, secret):
-        raise InvalidInput("That password is not right.", field="password")
+    if user.password_hash:
+        secret = require_str(password, field="password", label=N_("Password"))
+        if not passwords.verify_password(user.password_hash, secret):
+            raise InvalidInput("That password is not right.", field="password")
+    elif not recent:
+        raise NotAllowed(
+            "For your security, please sign in again with a linked provider, then try again."
+        )
+    session.execute(
+        ExternalIdentity.__table__.delete().where(ExternalIdentity.user_id == user.id)  # type: ignore[attr-defined]
+    )
+    session.execute(OidcFlow.__table__.delete().where(OidcFlow.user_id == user.id))  # type: ignore[attr-defined]
     old_avatar = user.avatar_key
     placeholder = f"deleted-{user.id}"
     user.email = None

@@ -10,12 +10,15 @@ import reflex as rx
 
 from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE
+from social_market.i18n.format import format_day
 from social_market.models.export import EXPORT_PENDING, EXPORT_READY, EXPORT_RUNNING
-from social_market.services import accounts, data_export, profiles
+from social_market.services import accounts, data_export, oidc, profiles
 from social_market.services.data_export import ExportStatus
 from social_market.services.errors import DomainError, NotAllowed
-from social_market.state.auth import AuthState
+from social_market.state.auth import AuthState, navigate_to_backend
 from social_market.state.forms import FormState
+from social_market.state.oidc import error_message, start_flow
+from social_market.urls import SETTINGS_SECURITY
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_READ = 5 * 1024 * 1024 + 1
@@ -113,16 +116,143 @@ class ProfileSettingsState(FormState):
 class SecurityState(FormState):
     session_count: int = 0
     delete_error: str = ""
+    # Sign-in methods: linked providers (id, label, email, since), providers to link.
+    methods: list[dict[str, str]] = []
+    linkable: list[dict[str, str]] = []
+    has_password: bool = False
+    has_email: bool = False
+    # Signed in within the last 10 minutes: stands in for a password the account lacks.
+    recent: bool = False
+    methods_error: str = ""
+    methods_notice: str = ""
+
+    def _load_methods(self, session, user_id: int) -> None:
+        user = accounts.require_user(session, user_id)
+        self.has_password = bool(user.password_hash)
+        self.has_email = bool(user.email)
+        self.recent = accounts.recently_signed_in(session=session, token=self._session_token())
+        rows = oidc.linked_identities(session=session, user_id=user_id)
+        self.methods = [
+            {
+                "id": str(r.id),
+                "label": oidc.label(r.provider),
+                "name": r.provider,
+                "email": r.email,
+                "since": format_day(r.created_at, BABEL_LOCALE.get(self.lang)),
+            }
+            for r in rows
+        ]
+        linked = {r.provider for r in rows}
+        self.linkable = [
+            {"name": p.name, "label": p.label} for p in oidc.providers() if p.name not in linked
+        ]
+
+    @rx.var
+    def can_unlink(self) -> bool:
+        return self.has_password or len(self.methods) > 1
 
     @rx.event
     def load(self):
         self._clear()
-        self.delete_error = ""
+        self.delete_error = self.methods_error = self.methods_notice = ""
         user_id = self._user_id_or_none()
         if user_id is None:
             return self._sign_in_redirect()
         with session_scope() as session:
             self.session_count = accounts.active_session_count(session=session, user_id=user_id)
+            self._load_methods(session, user_id)
+        self.methods_error = error_message(self)
+        linked = self.router.url.query_parameters.get("linked")
+        if not self.methods_error and any(m["name"] == linked for m in self.methods):
+            self.methods_notice = self._t(
+                "{provider} is linked: you can sign in with it from now on.",
+                provider=oidc.label(str(linked)),
+            )
+
+    @rx.event
+    def link_provider(self, form_data: dict):
+        """Re-authenticate (password, or a recent sign-in), then start linking."""
+        self.methods_error = self.methods_notice = ""
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return self._sign_in_redirect()
+        data = self._form(form_data)
+        if data is None:
+            return
+        try:
+            provider = oidc.get_provider(data.get("provider"))
+            with session_scope() as session:
+                ticket = oidc.issue_link_ticket(
+                    session=session,
+                    user_id=user_id,
+                    password=data.get("password"),
+                    recent=accounts.recently_signed_in(
+                        session=session, token=self._session_token()
+                    ),
+                )
+        except DomainError as exc:
+            self.methods_error = exc.translated(self.lang)
+            return
+        log.info("user %s starts linking %s", user_id, provider.name)
+        return navigate_to_backend(f"/api/auth/oidc/{provider.name}/start", link=ticket)
+
+    @rx.event
+    def unlink_provider(self, identity_id: str):
+        self.methods_error = self.methods_notice = ""
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return self._sign_in_redirect()
+        try:
+            with session_scope() as session:
+                oidc.unlink(session=session, user_id=user_id, identity_id=identity_id)
+                self._load_methods(session, user_id)
+        except DomainError as exc:
+            self.methods_error = exc.translated(self.lang)
+            return
+        self.methods_notice = self._t("The sign-in method is removed.")
+
+    @rx.event
+    def reauthenticate(self, name: str):
+        """Sign in again with a linked provider (then linking, deletion etc. are allowed)."""
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return self._sign_in_redirect()
+        if not isinstance(name, str) or not any(m["name"] == name for m in self.methods):
+            return
+        return start_flow(name, SETTINGS_SECURITY, reauth=True)
+
+    @rx.event
+    def set_password(self, form_data: dict):
+        """A first password for an account that only signs in through providers."""
+        self._clear()
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            self.error = self._t("Your session has ended. Please sign in again.")
+            return
+        data = self._form(form_data)
+        if data is None:
+            return
+        if data.get("new_password") != data.get("new_password_again"):
+            self.field_errors = {
+                "new_password_again": self._t("The two new passwords are not the same.")
+            }
+            return
+        try:
+            with session_scope() as session:
+                token = self._session_token()
+                accounts.set_password(
+                    session=session,
+                    user_id=user_id,
+                    new_password=data.get("new_password"),
+                    recent=accounts.recently_signed_in(session=session, token=token),
+                    keep_token=token,
+                )
+                self._load_methods(session, user_id)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.notice = self._t("Your password is set. You can now also sign in with it.")
+        return rx.toast.success(self._t("Password set"))
 
     @rx.event
     def change_password(self, form_data: dict):
@@ -180,7 +310,12 @@ class SecurityState(FormState):
         try:
             with session_scope() as session:
                 accounts.delete_account(
-                    session=session, user_id=user_id, password=data.get("password")
+                    session=session,
+                    user_id=user_id,
+                    password=data.get("password"),
+                    recent=accounts.recently_signed_in(
+                        session=session, token=self._session_token()
+                    ),
                 )
         except (DomainError, NotAllowed) as exc:
             self.delete_error = exc.translated(self.lang)

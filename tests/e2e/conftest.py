@@ -133,3 +133,36 @@ class EventInjector:
         assert self.server is not None, "page has no websocket yet"
         event = {"name": f"{state_cls.get_full_name()}.{handler}", "payload": payload}
         self.server.send(self.prefix + json.dumps(["event", event]))
+
+
+@pytest.fixture(scope="session")
+def oidc_providers(app_url) -> Iterator[dict[str, str]]:
+    """Both test providers (tests/oidc), registered with the app's exact callback URIs."""
+    from contextlib import ExitStack
+
+    import reflex as rx
+
+    from tests.conftest import OIDC_CLIENTS, OIDC_PORTS
+    from tests.oidc_provider import running_provider
+
+    backend = rx.config.get_config().api_url.rstrip("/")
+    issuers = {}
+    with ExitStack() as stack:
+        for name, port in OIDC_PORTS.items():
+            client_id, secret = OIDC_CLIENTS[name]
+            issuers[name] = stack.enter_context(
+                running_provider(
+                    port, client_id, secret, [f"{backend}/api/auth/oidc/{name}/callback"]
+                )
+            )
+        yield issuers
+
+
+def provider_login(page: Page, login: str) -> None:
+    """The provider's development login (any password; the login is the account id)."""
+    page.locator("input[name=login]").fill(login)
+    page.locator("input[name=password]").fill("any-password")
+    page.locator("button.login-submit").click()
+    consent = page.locator("button.login-submit", has_text="Continue")
+    consent.wait_for(timeout=15_000)
+    consent.click()

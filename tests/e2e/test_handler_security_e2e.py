@@ -21,6 +21,7 @@ from social_market.state.account import (
     SignUpState,
 )
 from social_market.state.auth import AuthState
+from social_market.state.oidc import ProviderButtonsState, ProviderSignUpState
 from social_market.state.people import HomeState, PeopleSearchState, ProfileState
 from social_market.state.settings import DataExportState, ProfileSettingsState, SecurityState
 from tests.e2e.conftest import EventInjector, goto, sign_in
@@ -55,6 +56,14 @@ HANDLERS = [
     (AuthState, "set_language", "lang"),
     (PeopleSearchState, "load", None),
     (PeopleSearchState, "submit", "form_data"),
+    (ProviderButtonsState, "load", None),
+    (ProviderButtonsState, "start", "name"),
+    (ProviderSignUpState, "load", None),
+    (ProviderSignUpState, "submit", "form_data"),
+    (SecurityState, "link_provider", "form_data"),
+    (SecurityState, "unlink_provider", "identity_id"),
+    (SecurityState, "reauthenticate", "name"),
+    (SecurityState, "set_password", "form_data"),
     (AuthState, "load_session", None),
     (AuthState, "sign_out", None),
 ]
@@ -110,6 +119,13 @@ def test_profile_handlers_signed_in_with_wrong_types_show_messages_and_keep_data
         injector.send(ProfileSettingsState, "save", {"form_data": value})
         injector.send(ProfileSettingsState, "upload_avatar", {"files": value})
         injector.send(SecurityState, "change_password", {"form_data": {"current_password": value}})
+        injector.send(SecurityState, "set_password", {"form_data": {"new_password": value}})
+        injector.send(SecurityState, "unlink_provider", {"identity_id": value})
+        injector.send(SecurityState, "reauthenticate", {"name": value})
+        injector.send(
+            SecurityState, "link_provider", {"form_data": {"provider": value, "password": value}}
+        )
+        injector.send(ProviderSignUpState, "submit", {"form_data": {"handle": value}})
         injector.send(
             SecurityState, "delete_account", {"form_data": {"password": value, "confirm": "DELETE"}}
         )

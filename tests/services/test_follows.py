@@ -77,7 +77,12 @@ def test_deleting_an_account_removes_its_follows_and_fixes_counts(db):
     db.refresh(fan)
     db.refresh(idol)
     assert (fan.following_count, idol.follower_count) == (0, 0)
-    assert db.exec(select(Follow).where((Follow.follower_id == gone.id) | (Follow.followee_id == gone.id))).all() == []
+    assert (
+        db.exec(
+            select(Follow).where((Follow.follower_id == gone.id) | (Follow.followee_id == gone.id))
+        ).all()
+        == []
+    )
 
 
 def test_concurrent_follow_and_unfollow_never_miscount_on_postgresql(postgresql_engine):
@@ -100,7 +105,7 @@ def test_concurrent_follow_and_unfollow_never_miscount_on_postgresql(postgresql_
                     else:
                         follows.unfollow(session=s, actor_id=a_id, handle=b_handle)
                     s.commit()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     from social_market.services import ratelimit
