@@ -22,7 +22,12 @@ from social_market.state.account import (
 )
 from social_market.state.auth import AuthState
 from social_market.state.oidc import ProviderButtonsState, ProviderSignUpState
-from social_market.state.people import HomeState, PeopleSearchState, ProfileState
+from social_market.state.people import (
+    FollowListState,
+    HomeState,
+    PeopleSearchState,
+    ProfileState,
+)
 from social_market.state.settings import DataExportState, ProfileSettingsState, SecurityState
 from tests.e2e.conftest import EventInjector, goto, sign_in
 from tests.factories import PASSWORD, make_user
@@ -53,6 +58,9 @@ HANDLERS = [
     (HomeState, "load", None),
     (ProfileState, "load", None),
     (ProfileState, "set_embed_open", "value"),
+    (ProfileState, "toggle_follow", None),
+    (FollowListState, "load", None),
+    (FollowListState, "more", None),
     (AuthState, "set_language", "lang"),
     (PeopleSearchState, "load", None),
     (PeopleSearchState, "submit", "form_data"),
