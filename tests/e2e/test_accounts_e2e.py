@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from social_market.db import session_scope
 from tests.conftest import link_in
-from tests.e2e.conftest import goto, shot, sign_in
+from tests.e2e.conftest import goto, shot, sign_in, wait_ready
 from tests.factories import PASSWORD, make_user
 
 # One worker runs every end-to-end test: one app, one frontend build.
@@ -133,6 +133,9 @@ def test_delete_account_asks_for_the_password_and_removes_the_profile(page):
     page.locator("#delete-password").fill(PASSWORD)
     page.get_by_role("button", name="Delete my account").click()
     expect(page.locator("#account-menu")).to_have_count(0)
+    # Deleting ends in a sign-out, which lands on the home page: let it arrive first.
+    page.wait_for_url(re.compile(r"^[^?#]*://[^/]+/?$"))
+    wait_ready(page)
     goto(page, "/u/goodbye")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
 
