@@ -119,6 +119,7 @@ CATALOGUE: dict[str, tuple[int, list[tuple[str, str, str, tuple[int, int]]]]] = 
     ),
 }
 CRAFT_OF_MAKER = list(CATALOGUE)
+COLOURS = ["sage", "ochre", "indigo", "rust", "sand", "plum"]
 
 
 @dataclass
@@ -201,7 +202,7 @@ def generate_market(
                 session=session,
                 owner_id=maker_id,
                 form={
-                    "title": title if n < len(items) else f"{title} ({n + 1})",
+                    "title": title if n < len(items) else f"{title} in {COLOURS[n % len(COLOURS)]}",
                     "description": (
                         f"{title}, made by hand in my studio. Every piece is a little "
                         f"different.\n\nMaterials: {materials}."
