@@ -111,6 +111,37 @@ def home_page() -> rx.Component:
                 background=rx.color("accent", 3),
                 width="100%",
             ),
+            rx.cond(
+                HomeState.suggestions.length() > 0,
+                rx.vstack(
+                    rx.heading(t("People you may know"), size="6", as_="h2"),
+                    rx.grid(
+                        rx.foreach(
+                            HomeState.suggestions,
+                            lambda sug: rx.vstack(
+                                person_card(sug.profile),
+                                rx.text(
+                                    tn(
+                                        "Followed by {n} person you follow",
+                                        "Followed by {n} people you follow",
+                                        sug.shared,
+                                    ),
+                                    size="1",
+                                    color=rx.color("gray", 11),
+                                ),
+                                spacing="1",
+                                width="100%",
+                            ),
+                        ),
+                        columns={"initial": "1", "sm": "3"},
+                        gap="1rem",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                    id="people-you-may-know",
+                ),
+            ),
             rx.vstack(
                 rx.heading(t("Browse by category"), size="6", as_="h2"),
                 rx.hstack(

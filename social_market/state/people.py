@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote, unquote
 
 import reflex as rx
+from pydantic import BaseModel
 
 from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE
@@ -17,7 +18,13 @@ from social_market.state.auth import AuthState
 from social_market.state.sharing import SharePageState
 
 
+class Suggestion(BaseModel):
+    profile: ProfilePublic
+    shared: int  # how many of the people you follow follow them
+
+
 class HomeState(AuthState):
+    suggestions: list[Suggestion] = []
     featured: list[ListingCard] = []
     new_listings: list[ListingCard] = []
     newest: list[ProfilePublic] = []
@@ -26,9 +33,19 @@ class HomeState(AuthState):
 
     @rx.event
     def load(self):
-        self._user_id_or_none()
+        me = self._user_id_or_none()
         locale = BABEL_LOCALE.get(self.lang)
         with session_scope() as session:
+            self.suggestions = (
+                [
+                    Suggestion(profile=p, shared=n)
+                    for p, n in follows.people_you_may_know(
+                        session=session, actor_id=me, limit=3, locale=locale
+                    )
+                ]
+                if me is not None
+                else []
+            )
             self.featured = listings.featured(session=session, limit=8, locale=locale)
             self.new_listings = listings.newest(session=session, limit=8, locale=locale)
             self.newest = profiles.newest_profiles(session=session, limit=12, locale=locale)

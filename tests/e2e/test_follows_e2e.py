@@ -45,3 +45,19 @@ def test_signed_out_visitors_are_asked_to_sign_in_to_follow(page):
     goto(page, "/u/lonely")
     page.locator("#follow-button").click()
     expect(page).to_have_url(re.compile(r"/signin\?next=%2Fu%2Flonely"))
+
+
+def test_the_home_page_suggests_people_my_follows_follow(page):
+    from social_market.services import follows
+
+    with session_scope() as session:
+        me = make_user(session, handle="suggestme")
+        friend = make_user(session, handle="friendly")
+        make_user(session, handle="weaverwin", display_name="Weaver Win")
+        follows.follow(session=session, actor_id=me.id, handle="friendly")
+        follows.follow(session=session, actor_id=friend.id, handle="weaverwin")
+        email = me.email
+    sign_in(page, email, PASSWORD)
+    box = page.locator("#people-you-may-know")
+    expect(box.get_by_text("Weaver Win")).to_be_visible()
+    expect(box).to_contain_text("Followed by 1 person you follow")
