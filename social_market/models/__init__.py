@@ -15,11 +15,12 @@ from social_market.models.market import (
     ShippingRate,
     Shop,
 )
-from social_market.models.social import Follow
+from social_market.models.social import Block, Follow
 from social_market.models.user import ProfilePublic, User
 
 __all__ = [
     "AuthSession",
+    "Block",
     "CartItem",
     "DataExport",
     "ExternalIdentity",

@@ -1,5 +1,5 @@
-"""The social graph: people following people. (Following a shop is hearting it:
-``FavouriteShop``.)"""
+"""The social graph: people following and blocking people. (Following a shop is hearting
+it: ``FavouriteShop``.)"""
 
 from __future__ import annotations
 
@@ -32,4 +32,19 @@ class Follow(SQLModel, table=True):
 
     follower_id: int = Field(foreign_key="user_account.id", primary_key=True)
     followee_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Block(SQLModel, table=True):
+    """``blocker`` never wants to hear from ``blocked``: no follows either way, no buying
+    from the blocker's shop (and, as they arrive: no comments, messages or activity)."""
+
+    __tablename__ = "block"
+    __table_args__ = (
+        Index("ix_block_blocked_id", "blocked_id"),
+        CheckConstraint("blocker_id <> blocked_id", name="not_self"),
+    )
+
+    blocker_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    blocked_id: int = Field(foreign_key="user_account.id", primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)

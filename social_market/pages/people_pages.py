@@ -202,6 +202,32 @@ def home_page() -> rx.Component:
     )
 
 
+def block_dialog(s) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(t("Block"), variant="ghost", color_scheme="gray", size="2", id="block-button")
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(t("Block {name}?", name=s.profile.display_name)),
+            rx.alert_dialog.description(
+                t(
+                    "You stop following each other, they can't follow you or buy from your "
+                    "shop. They won't be told."
+                )
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft")),
+                rx.alert_dialog.action(
+                    rx.button(t("Block"), color_scheme="red", on_click=s.set_blocked(True))
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+            ),
+        ),
+    )
+
+
 def profile_page() -> rx.Component:
     s = ProfileState
     p = s.profile
@@ -272,13 +298,34 @@ def profile_page() -> rx.Component:
                                 link_button(
                                     t("Edit profile"), urls.SETTINGS, variant="soft", size="2"
                                 ),
-                                rx.button(
-                                    rx.cond(s.is_following, t("Following"), t("Follow")),
-                                    variant=rx.cond(s.is_following, "soft", "solid"),
-                                    aria_pressed=rx.cond(s.is_following, "true", "false"),
-                                    on_click=s.toggle_follow,
-                                    size="2",
-                                    id="follow-button",
+                                rx.hstack(
+                                    rx.cond(
+                                        ~s.has_blocked,
+                                        rx.button(
+                                            rx.cond(s.is_following, t("Following"), t("Follow")),
+                                            variant=rx.cond(s.is_following, "soft", "solid"),
+                                            aria_pressed=rx.cond(s.is_following, "true", "false"),
+                                            on_click=s.toggle_follow,
+                                            size="2",
+                                            id="follow-button",
+                                        ),
+                                    ),
+                                    rx.cond(
+                                        s.signed_in,
+                                        rx.cond(
+                                            s.has_blocked,
+                                            rx.button(
+                                                t("Unblock"),
+                                                variant="soft",
+                                                color_scheme="gray",
+                                                size="2",
+                                                on_click=s.set_blocked(False),
+                                                id="unblock-button",
+                                            ),
+                                            block_dialog(s),
+                                        ),
+                                    ),
+                                    spacing="2",
                                 ),
                             ),
                             share_menu(s),

@@ -158,6 +158,10 @@ def _buyable_listing(session: Session, buyer_id: int, listing_id: object) -> tup
     listing, shop = row
     if shop.owner_id == buyer_id:
         raise NotAllowed("You can't buy from your own shop.", field="cart")
+    from social_market.services import blocks
+
+    if blocks.has_blocked(session, shop.owner_id, buyer_id):
+        raise NotAllowed("{shop} isn't available to you.", field="cart", shop=shop.name)
     return listing, shop
 
 

@@ -25,7 +25,16 @@ from sqlmodel import Session, select
 
 from social_market.i18n.catalog import N_
 from social_market.i18n.format import format_money
-from social_market.models import CartItem, Listing, Order, OrderLine, ShippingRate, Shop, User
+from social_market.models import (
+    Block,
+    CartItem,
+    Listing,
+    Order,
+    OrderLine,
+    ShippingRate,
+    Shop,
+    User,
+)
 from social_market.models.market import ACTIVE, SOLD_OUT
 from social_market.services import countries, payments, ratelimit, shops
 from social_market.services import email as mail
@@ -235,6 +244,17 @@ def place_order(
                 method=method.label,
             )
         by_shop.setdefault(shop.id, (shop, []))[1].append((item, listing))  # type: ignore[index]
+    blocked_by = set(
+        session.exec(
+            select(Block.blocker_id).where(
+                Block.blocked_id == buyer.id,
+                Block.blocker_id.in_([shop.owner_id for shop, _ in by_shop.values()]),  # type: ignore[attr-defined]
+            )
+        )
+    )
+    for shop, _ in by_shop.values():
+        if shop.owner_id in blocked_by:
+            raise NotAllowed("{shop} isn't available to you.", field="cart", shop=shop.name)
 
     rates: dict[int, list[ShippingRate]] = {sid: [] for sid in by_shop}
     if method.charges_shipping:

@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from social_market.i18n.catalog import N_
-from social_market.models import Follow, ProfilePublic, User
+from social_market.models import Block, Follow, ProfilePublic, User
 from social_market.services import profiles, ratelimit
 from social_market.services.accounts import require_user
-from social_market.services.errors import InvalidInput, NotFound
+from social_market.services.errors import InvalidInput, NotAllowed, NotFound
 
 FOLLOWS_PER_HOUR = parse("120/hour")
 PAGE = 30
@@ -32,7 +32,8 @@ class PeoplePage(BaseModel):
     next_cursor: str | None
 
 
-def _target(session: Session, handle: object) -> User:
+def find_person(session: Session, handle: object) -> User:
+    """A visible person by handle (any case, with or without @), or NotFound."""
     if not isinstance(handle, str) or not 1 <= len(handle) <= 40:
         raise NotFound("We couldn't find that person.")
     user = session.exec(
@@ -54,11 +55,15 @@ def _count(session: Session, user_id: int, column, delta: int) -> None:
 def follow(*, session: Session, actor_id: object, handle: object) -> bool:
     """Follow the person with ``handle``; returns True (idempotent)."""
     me = require_user(session, actor_id)
-    them = _target(session, handle)
+    them = find_person(session, handle)
     if them.id == me.id:
         raise InvalidInput("You can't follow yourself.")
     if session.get(Follow, (me.id, them.id)) is not None:
         return True
+    from social_market.services import blocks  # (blocks uses this module too)
+
+    if blocks.is_blocked_between(session, me.id, them.id):
+        raise NotAllowed("You can't follow this person.")
     ratelimit.hit(
         FOLLOWS_PER_HOUR,
         "follow",
@@ -79,14 +84,19 @@ def follow(*, session: Session, actor_id: object, handle: object) -> bool:
 def unfollow(*, session: Session, actor_id: object, handle: object) -> bool:
     """Stop following; returns False (idempotent)."""
     me = require_user(session, actor_id)
-    them = _target(session, handle)
+    them = find_person(session, handle)
+    drop_follow(session, me.id, them.id)  # type: ignore[arg-type]
+    return False
+
+
+def drop_follow(session: Session, follower_id: int, followee_id: int) -> None:
+    """Delete one follow and fix both counts, if (and only if) the row was there."""
     result = session.exec(
-        delete(Follow).where(Follow.follower_id == me.id, Follow.followee_id == them.id)  # type: ignore[arg-type]
+        delete(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)  # type: ignore[arg-type]
     )
     if result.rowcount:  # type: ignore[attr-defined]
-        _count(session, me.id, User.following_count, -1)  # type: ignore[arg-type]
-        _count(session, them.id, User.follower_count, -1)  # type: ignore[arg-type]
-    return False
+        _count(session, follower_id, User.following_count, -1)
+        _count(session, followee_id, User.follower_count, -1)
 
 
 def is_following(*, session: Session, actor_id: int | None, user_id: int) -> bool:
@@ -138,7 +148,7 @@ def followers(
     *, session: Session, handle: object, cursor: object = None, locale: str | None = None
 ) -> PeoplePage:
     """Who follows this person, newest first (ix_follow_followee_id_created_at_follower_id)."""
-    user = _target(session, handle)
+    user = find_person(session, handle)
     return _page(session, Follow.followee_id, Follow.follower_id, user.id, cursor, locale)  # type: ignore[arg-type]
 
 
@@ -146,7 +156,7 @@ def following(
     *, session: Session, handle: object, cursor: object = None, locale: str | None = None
 ) -> PeoplePage:
     """Whom this person follows, newest first."""
-    user = _target(session, handle)
+    user = find_person(session, handle)
     return _page(session, Follow.follower_id, Follow.followee_id, user.id, cursor, locale)  # type: ignore[arg-type]
 
 
@@ -171,6 +181,12 @@ def people_you_may_know(
             Follow.follower_id.in_(select(mine.c.followee_id)),  # type: ignore[attr-defined]
             Follow.followee_id != me.id,
             Follow.followee_id.not_in(already),  # type: ignore[attr-defined]
+            Follow.followee_id.not_in(  # type: ignore[attr-defined]
+                select(Block.blocked_id).where(Block.blocker_id == me.id)
+            ),
+            Follow.followee_id.not_in(  # type: ignore[attr-defined]
+                select(Block.blocker_id).where(Block.blocked_id == me.id)
+            ),
         )
         .group_by(Follow.followee_id)
         .order_by(shared.desc(), Follow.followee_id)

@@ -12,7 +12,7 @@ from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.i18n.format import format_number
 from social_market.models import ProfilePublic
 from social_market.models.market import ListingCard
-from social_market.services import follows, listings, profiles
+from social_market.services import blocks, follows, listings, profiles
 from social_market.services.errors import DomainError
 from social_market.state.auth import AuthState
 from social_market.state.sharing import SharePageState
@@ -58,6 +58,7 @@ class ProfileState(SharePageState):
     profile: ProfilePublic | None = None
     is_me: bool = False
     is_following: bool = False
+    has_blocked: bool = False
 
     @rx.event
     def load(self):
@@ -70,6 +71,9 @@ class ProfileState(SharePageState):
             self.is_following = bool(
                 self.profile
                 and follows.is_following(session=session, actor_id=me, user_id=self.profile.id)
+            )
+            self.has_blocked = bool(
+                self.profile and blocks.has_blocked(session, me, self.profile.id)
             )
         self.found = self.profile is not None
         self.is_me = bool(self.profile and me == self.profile.id)
@@ -97,6 +101,31 @@ class ProfileState(SharePageState):
             return rx.toast.error(exc.translated(self.lang))
         self.is_following = now
         return None
+
+    @rx.event
+    def set_blocked(self, value: bool):
+        """Block (True) or unblock (False) the person whose profile this is."""
+        me = self._user_id_or_none()
+        if me is None:
+            return self._sign_in_redirect()
+        if self.profile is None or self.is_me or not isinstance(value, bool):
+            return None
+        try:
+            with session_scope() as session:
+                action = blocks.block if value else blocks.unblock
+                action(session=session, actor_id=me, handle=self.profile.handle)
+                self.profile = profiles.get_profile(
+                    session=session,
+                    handle=self.profile.handle,
+                    locale=BABEL_LOCALE.get(self.lang),
+                )
+        except DomainError as exc:
+            return rx.toast.error(exc.translated(self.lang))
+        self.has_blocked = value
+        self.is_following = False if value else self.is_following
+        return rx.toast.success(
+            self._t("Blocked. They won't be told.") if value else self._t("Unblocked.")
+        )
 
 
 class FollowListState(AuthState):

@@ -61,3 +61,23 @@ def test_the_home_page_suggests_people_my_follows_follow(page):
     box = page.locator("#people-you-may-know")
     expect(box.get_by_text("Weaver Win")).to_be_visible()
     expect(box).to_contain_text("Followed by 1 person you follow")
+
+
+def test_block_someone_from_their_profile_and_unblock_again(page):
+    from social_market.services import follows
+
+    with session_scope() as session:
+        me = make_user(session, handle="blockerbea")
+        pest = make_user(session, handle="pestypete", display_name="Pesty Pete")
+        follows.follow(session=session, actor_id=pest.id, handle="blockerbea")
+        email = me.email
+    sign_in(page, email, PASSWORD, next_path="/u/pestypete")
+    page.locator("#block-button").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Block").click()
+    expect(page.locator("#unblock-button")).to_be_visible()
+    expect(page.locator("#follow-button")).to_have_count(0)
+    goto(page, "/u/blockerbea")
+    expect(page.locator("#follower-count")).to_contain_text("0")
+    goto(page, "/u/pestypete")
+    page.locator("#unblock-button").click()
+    expect(page.locator("#follow-button")).to_be_visible()

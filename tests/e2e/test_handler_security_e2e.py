@@ -59,6 +59,7 @@ HANDLERS = [
     (ProfileState, "load", None),
     (ProfileState, "set_embed_open", "value"),
     (ProfileState, "toggle_follow", None),
+    (ProfileState, "set_blocked", "value"),
     (FollowListState, "load", None),
     (FollowListState, "more", None),
     (AuthState, "set_language", "lang"),
