@@ -13,6 +13,27 @@ from social_market.i18n.ui import t, tn
 from social_market.state.settings import DataExportState, ProfileSettingsState, SecurityState
 
 
+def new_password_fields(errors) -> list[rx.Component]:
+    """A new password, typed twice (change it, or set a first one)."""
+    return [
+        field(
+            t("New password"),
+            "new_password",
+            errors,
+            type="password",
+            autocomplete="new-password",
+            hint=t("At least 8 characters."),
+        ),
+        field(
+            t("New password again"),
+            "new_password_again",
+            errors,
+            type="password",
+            autocomplete="new-password",
+        ),
+    ]
+
+
 def _tabs(active: str) -> rx.Component:
     def tab(label: str, href: str, key: str):
         return link_button(
@@ -189,21 +210,7 @@ def security_settings_page() -> rx.Component:
                                     type="password",
                                     autocomplete="current-password",
                                 ),
-                                field(
-                                    t("New password"),
-                                    "new_password",
-                                    s.field_errors,
-                                    type="password",
-                                    autocomplete="new-password",
-                                    hint=t("At least 8 characters."),
-                                ),
-                                field(
-                                    t("New password again"),
-                                    "new_password_again",
-                                    s.field_errors,
-                                    type="password",
-                                    autocomplete="new-password",
-                                ),
+                                *new_password_fields(s.field_errors),
                                 rx.button(t("Change password"), type="submit"),
                                 spacing="3",
                                 width="100%",
@@ -534,21 +541,7 @@ def _set_password() -> rx.Component:
                 ),
                 form_error(s.error),
                 form_notice(s.notice),
-                field(
-                    t("New password"),
-                    "new_password",
-                    s.field_errors,
-                    type="password",
-                    autocomplete="new-password",
-                    hint=t("At least 8 characters."),
-                ),
-                field(
-                    t("New password again"),
-                    "new_password_again",
-                    s.field_errors,
-                    type="password",
-                    autocomplete="new-password",
-                ),
+                *new_password_fields(s.field_errors),
                 rx.button(t("Set password"), type="submit"),
                 spacing="3",
                 width="100%",

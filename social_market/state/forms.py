@@ -28,6 +28,18 @@ class FormState(AuthState):
             self.field_errors = {}
             self.error = message
 
+    def _begin(self, form_data: object) -> tuple[int, dict[str, object]] | None:
+        """Start handling a submitted form: clear old messages, check who is asking and
+        that the form is a form. None (with a message shown) when the handler must stop.
+        """
+        self._clear()
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            self.error = self._t("Your session has ended. Please sign in again.")
+            return None
+        data = self._form(form_data)
+        return None if data is None else (user_id, data)
+
     def _form(self, form_data: object) -> dict[str, object] | None:
         """The submitted form as a dict, or None (with a message) for anything else.
 

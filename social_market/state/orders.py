@@ -145,14 +145,10 @@ class CheckoutState(FormState):
 
     @rx.event
     def place(self, form_data: dict):
-        self._clear()
-        user_id = self._user_id_or_none()
-        if user_id is None:
-            self.error = self._t("Your session has ended. Please sign in again.")
+        begun = self._begin(form_data)
+        if begun is None or self.cart is None:
             return None
-        data = self._form(form_data)
-        if data is None or self.cart is None:
-            return None
+        user_id, data = begun
         address = {
             k: data.get(k) for k in ("name", "line1", "line2", "postcode", "city", "country")
         }

@@ -57,14 +57,10 @@ class ShopEditorState(FormState):
 
     @rx.event
     def save(self, form_data: dict):
-        self._clear()
-        user_id = self._user_id_or_none()
-        if user_id is None:
-            self.error = self._t("Your session has ended. Please sign in again.")
+        begun = self._begin(form_data)
+        if begun is None:
             return
-        data = self._form(form_data)
-        if data is None:
-            return
+        user_id, data = begun
         opening = not self.has_shop
         try:
             with session_scope() as session:
@@ -164,14 +160,10 @@ class ListingEditorState(FormState):
 
     @rx.event
     def save(self, form_data: dict):
-        self._clear()
-        user_id = self._user_id_or_none()
-        if user_id is None:
-            self.error = self._t("Your session has ended. Please sign in again.")
+        begun = self._begin(form_data)
+        if begun is None:
             return
-        data = self._form(form_data)
-        if data is None:
-            return
+        user_id, data = begun
         listing_id = self._listing_id()
         try:
             with session_scope() as session:

@@ -59,14 +59,10 @@ class ProfileSettingsState(FormState):
 
     @rx.event
     def save(self, form_data: dict):
-        self._clear()
-        user_id = self._user_id_or_none()
-        if user_id is None:
-            self.error = self._t("Your session has ended. Please sign in again.")
+        begun = self._begin(form_data)
+        if begun is None:
             return
-        data = self._form(form_data)
-        if data is None:
-            return
+        user_id, data = begun
         try:
             with session_scope() as session:
                 profile = profiles.update_profile(
@@ -224,14 +220,10 @@ class SecurityState(FormState):
     @rx.event
     def set_password(self, form_data: dict):
         """A first password for an account that only signs in through providers."""
-        self._clear()
-        user_id = self._user_id_or_none()
-        if user_id is None:
-            self.error = self._t("Your session has ended. Please sign in again.")
+        begun = self._begin(form_data)
+        if begun is None:
             return
-        data = self._form(form_data)
-        if data is None:
-            return
+        user_id, data = begun
         if data.get("new_password") != data.get("new_password_again"):
             self.field_errors = {
                 "new_password_again": self._t("The two new passwords are not the same.")
@@ -256,14 +248,10 @@ class SecurityState(FormState):
 
     @rx.event
     def change_password(self, form_data: dict):
-        self._clear()
-        user_id = self._user_id_or_none()
-        if user_id is None:
-            self.error = self._t("Your session has ended. Please sign in again.")
+        begun = self._begin(form_data)
+        if begun is None:
             return
-        data = self._form(form_data)
-        if data is None:
-            return
+        user_id, data = begun
         if data.get("new_password") != data.get("new_password_again"):
             self.field_errors = {
                 "new_password_again": self._t("The two new passwords are not the same.")
