@@ -132,3 +132,13 @@ def _fresh_rate_limits():
 
     ratelimit.reset_all()
     yield
+
+
+def run_async(coro):
+    """Run a coroutine to completion from a plain test, even in a process where another
+    event loop is running (Playwright's sync API keeps one alive in e2e workers)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -166,3 +166,11 @@ def provider_login(page: Page, login: str) -> None:
     consent = page.locator("button.login-submit", has_text="Continue")
     consent.wait_for(timeout=15_000)
     consent.click()
+
+
+def wait_for_signed_out_home(page: Page) -> None:
+    """Signing out ends in a page load through the cookie route to the home page: wait for
+    it to arrive, or a navigation started meanwhile is cut short by it."""
+    page.wait_for_url(re.compile(r"^[^?#]*://[^/]+/?$"))
+    wait_ready(page)
+    expect(page.locator("#account-menu")).to_have_count(0)

@@ -3,7 +3,6 @@ tokens signed here with a key the client trusts through preloaded provider metad
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -11,6 +10,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from social_market.services import oidc
+from tests.conftest import run_async
 
 KEY = RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig", "alg": "RS256"})
 OTHER_KEY = RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig", "alg": "RS256"})
@@ -52,7 +52,7 @@ def _token(provider, key=KEY, **overrides) -> dict:
 
 
 def _verify(provider, token, nonce=NONCE):
-    return asyncio.run(oidc.verify_id_token(provider=provider, token=token, nonce=nonce))
+    return run_async(oidc.verify_id_token(provider=provider, token=token, nonce=nonce))
 
 
 def test_a_correct_id_token_is_accepted(provider):
@@ -105,9 +105,7 @@ def test_an_unreachable_provider_is_reported_as_such(monkeypatch):
     oidc._registry.cache_clear()
     try:
         with pytest.raises(oidc.OidcError) as err:
-            asyncio.run(
-                oidc.begin(provider=dead, redirect_uri="http://127.0.0.1/cb", next_path="/")
-            )
+            run_async(oidc.begin(provider=dead, redirect_uri="http://127.0.0.1/cb", next_path="/"))
         assert err.value.kind == oidc.UNAVAILABLE
     finally:
         monkeypatch.undo()

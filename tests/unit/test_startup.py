@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from social_market import migrations
+from tests.conftest import run_async
 
 
 def test_lifespan_check_refuses_a_database_without_migrations(monkeypatch, tmp_path):
@@ -20,4 +19,4 @@ def test_lifespan_check_refuses_a_database_without_migrations(monkeypatch, tmp_p
             pass
 
     with pytest.raises(migrations.SchemaBehind, match="alembic upgrade head"):
-        asyncio.run(start())
+        run_async(start())
