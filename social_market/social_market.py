@@ -46,7 +46,12 @@ from social_market.state.people import (
 )
 from social_market.state.search import SearchState
 from social_market.state.sell import ListingEditorState, ShopEditorState
-from social_market.state.settings import DataExportState, ProfileSettingsState, SecurityState
+from social_market.state.settings import (
+    BlockedPeopleState,
+    DataExportState,
+    ProfileSettingsState,
+    SecurityState,
+)
 
 api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 api.include_router(auth_routes.router)
@@ -124,7 +129,7 @@ app.add_page(
     settings_pages.security_settings_page,
     route=urls.SETTINGS_SECURITY,
     title="Password & security · Social Market",
-    on_load=SecurityState.load,
+    on_load=[SecurityState.load, BlockedPeopleState.load],
 )
 app.add_page(
     settings_pages.data_settings_page,

@@ -10,7 +10,12 @@ from social_market.components.buttons import link_button
 from social_market.components.fields import field, form_error, form_notice
 from social_market.components.layout import page
 from social_market.i18n.ui import t, tn
-from social_market.state.settings import DataExportState, ProfileSettingsState, SecurityState
+from social_market.state.settings import (
+    BlockedPeopleState,
+    DataExportState,
+    ProfileSettingsState,
+    SecurityState,
+)
 
 
 def new_password_fields(errors) -> list[rx.Component]:
@@ -187,6 +192,38 @@ def profile_settings_page() -> rx.Component:
     )
 
 
+def _blocked_people() -> rx.Component:
+    b = BlockedPeopleState
+    return rx.cond(
+        b.people.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.heading(t("Blocked people"), size="4", as_="h2"),
+                rx.foreach(
+                    b.people,
+                    lambda p: rx.hstack(
+                        avatar(p.avatar_url, p.initials, size="2"),
+                        rx.link(p.display_name, href="/u/" + p.handle),
+                        rx.spacer(),
+                        rx.button(
+                            t("Unblock"),
+                            size="1",
+                            variant="soft",
+                            on_click=b.unblock(p.handle),
+                            aria_label=t("Unblock {name}", name=p.display_name),
+                        ),
+                        width="100%",
+                        align="center",
+                    ),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            id="blocked-people",
+        ),
+    )
+
+
 def security_settings_page() -> rx.Component:
     s = SecurityState
     return page(
@@ -194,6 +231,7 @@ def security_settings_page() -> rx.Component:
             rx.heading(t("Settings"), size="7", as_="h1"),
             _tabs("security"),
             _sign_in_methods(),
+            _blocked_people(),
             rx.cond(
                 s.has_password,
                 rx.fragment(

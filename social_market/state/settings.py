@@ -11,8 +11,9 @@ import reflex as rx
 from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.i18n.format import format_day
+from social_market.models import ProfilePublic
 from social_market.models.export import EXPORT_PENDING, EXPORT_READY, EXPORT_RUNNING
-from social_market.services import accounts, data_export, oidc, profiles
+from social_market.services import accounts, blocks, data_export, oidc, profiles
 from social_market.services.data_export import ExportStatus
 from social_market.services.errors import DomainError, NotAllowed
 from social_market.state.auth import AuthState, navigate_to_backend
@@ -390,3 +391,36 @@ class DataExportState(AuthState):
                 await job
             except Exception:
                 log.warning("data export for user %s failed", user_id)
+
+
+class BlockedPeopleState(AuthState):
+    """The 'Blocked people' list in security settings, with unblock."""
+
+    people: list[ProfilePublic] = []
+
+    def _refresh(self, user_id: int) -> None:
+        with session_scope() as session:
+            self.people = blocks.blocked_people(
+                session=session, actor_id=user_id, locale=BABEL_LOCALE.get(self.lang)
+            )
+
+    @rx.event
+    def load(self):
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            self.people = []
+            return
+        self._refresh(user_id)
+
+    @rx.event
+    def unblock(self, handle: str):
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return self._sign_in_redirect()
+        try:
+            with session_scope() as session:
+                blocks.unblock(session=session, actor_id=user_id, handle=handle)
+        except DomainError as exc:
+            return rx.toast.error(exc.translated(self.lang))
+        self._refresh(user_id)
+        return rx.toast.success(self._t("Unblocked."))

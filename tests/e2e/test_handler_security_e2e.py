@@ -28,7 +28,12 @@ from social_market.state.people import (
     PeopleSearchState,
     ProfileState,
 )
-from social_market.state.settings import DataExportState, ProfileSettingsState, SecurityState
+from social_market.state.settings import (
+    BlockedPeopleState,
+    DataExportState,
+    ProfileSettingsState,
+    SecurityState,
+)
 from tests.e2e.conftest import EventInjector, goto, sign_in
 from tests.factories import PASSWORD, make_user
 
@@ -53,6 +58,8 @@ HANDLERS = [
     (SecurityState, "sign_out_everywhere", None),
     (SecurityState, "delete_account", "form_data"),
     (DataExportState, "load", None),
+    (BlockedPeopleState, "load", None),
+    (BlockedPeopleState, "unblock", "handle"),
     (DataExportState, "start", None),
     (DataExportState, "watch", None),
     (HomeState, "load", None),
