@@ -52,6 +52,8 @@ class Shop(SQLModel, table=True):
     accepts_pickup: bool = False
     currency: str = Field(default="EUR", max_length=3)
     favourite_count: int = 0
+    # Post "new piece" to followers automatically when a listing is first published.
+    announce_new_pieces: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None

@@ -35,6 +35,19 @@ class User(SQLModel, table=True):
     # Kept by atomic UPDATEs in services/follows.py (never read-modify-write).
     follower_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     following_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Privacy: who sees my follows, my favourites, my activity (0 only me, 1 my
+    # followers, 2 everyone; models/social.py), and whether people search finds me.
+    privacy_follows: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
+    privacy_favourites: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    privacy_activity: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    discoverable: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
+    # Who may start a conversation with me: everyone, following (people I follow),
+    # orders (only shops and buyers I have an order with).
+    messages_from: str = Field(
+        default="everyone", max_length=10, sa_column_kwargs={"server_default": "everyone"}
+    )
+    # What "share this purchase" offers first: 0 nobody, 1 followers, 2 everyone.
+    share_default: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
