@@ -121,3 +121,34 @@ def publish_listing(session: Session, user: User, *, photos: int = 1, **form) ->
         listings.add_photo(session=session, owner_id=user.id, listing_id=item.id, data=png())
     listings.publish(session=session, owner_id=user.id, listing_id=item.id)
     return item
+
+
+def buy(session: Session, buyer: User, listing: Listing):
+    """Buy one of ``listing`` through cart and checkout; returns the order line."""
+    from sqlmodel import select
+
+    from social_market.models import Order, OrderLine
+    from social_market.services import cart, checkout
+
+    cart.add_to_cart(session=session, user_id=buyer.id, listing_id=listing.id)
+    address = {
+        "name": "B",
+        "line1": "Weg 1",
+        "postcode": "10115",
+        "city": "Berlin",
+        "country": "DE",
+    }
+    result = checkout.place_order(
+        session=session, buyer_id=buyer.id, address=address, payment_method="bank_transfer"
+    )
+    return session.exec(
+        select(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.reference == result.orders[0].reference)
+    ).one()
+
+
+def follow_shop(session: Session, user: User, shop: Shop) -> None:
+    from social_market.services import favourites
+
+    favourites.set_shop_favourite(session=session, user_id=user.id, shop_id=shop.id, on=True)

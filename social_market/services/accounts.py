@@ -599,12 +599,24 @@ def delete_account(
         .where(OneTimeToken.user_id == user.id, OneTimeToken.used_at.is_(None))  # type: ignore[union-attr]
         .values(used_at=utcnow())
     )
-    from social_market.services import blocks, data_export, follows, shops
+    from social_market.services import (
+        blocks,
+        comments,
+        data_export,
+        feed,
+        follows,
+        likes,
+        privacy,
+        shares,
+        shops,
+    )
 
     shops.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
     data_export.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
     follows.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
     blocks.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
+    for social in (shares, comments, likes, feed, privacy):
+        social.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type, attr-defined]
     if old_avatar:
         from social_market.services.after_commit import on_commit
 

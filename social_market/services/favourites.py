@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from social_market.models import FavouriteListing, FavouriteShop, Listing, Shop, User
 from social_market.models.market import ACTIVE, SOLD_OUT, ListingCard
+from social_market.services import feed
 from social_market.services.accounts import require_user
 from social_market.services.errors import NotFound
 from social_market.services.ids import as_id
@@ -32,9 +33,11 @@ def set_listing_favourite(
     want = on is True
     if want and existing is None:
         session.add(FavouriteListing(user_id=user.id, listing_id=listing.id))  # type: ignore[arg-type]
+        feed.record_favourite(session, user.id, listing)  # type: ignore[arg-type]
         delta = 1
     elif not want and existing is not None:
         session.delete(existing)
+        feed.forget_favourite(session, user.id, listing.id)  # type: ignore[arg-type]
         delta = -1
     else:
         return want

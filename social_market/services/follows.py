@@ -78,6 +78,9 @@ def follow(*, session: Session, actor_id: object, handle: object) -> bool:
         return True  # a concurrent click already followed: nothing to count
     _count(session, me.id, User.following_count, 1)  # type: ignore[arg-type]
     _count(session, them.id, User.follower_count, 1)  # type: ignore[arg-type]
+    from social_market.services import feed
+
+    feed.record_follow(session, me.id, them.id)  # type: ignore[arg-type]
     return True
 
 
@@ -97,6 +100,9 @@ def drop_follow(session: Session, follower_id: int, followee_id: int) -> None:
     if result.rowcount:  # type: ignore[attr-defined]
         _count(session, follower_id, User.following_count, -1)
         _count(session, followee_id, User.follower_count, -1)
+        from social_market.services import feed
+
+        feed.forget_follow(session, follower_id, followee_id)
 
 
 def is_following(*, session: Session, actor_id: int | None, user_id: int) -> bool:

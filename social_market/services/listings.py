@@ -255,8 +255,9 @@ def _apply_stock_state(listing: Listing) -> None:
 
 
 def publish(*, session: Session, owner_id: object, listing_id: object) -> Listing:
-    """Draft or paused → active (needs a photo and stock or made-to-order)."""
-    _, listing = _own_listing(session, owner_id, listing_id)
+    """Draft or paused → active (needs a photo and stock or made-to-order). The first
+    time, the shop's followers hear of the new piece (if the shop allows it)."""
+    shop, listing = _own_listing(session, owner_id, listing_id)
     if listing.state not in (DRAFT, PAUSED, SOLD_OUT, ACTIVE):
         raise InvalidInput("This listing can't be published.")
     photo_count = session.exec(
@@ -268,10 +269,16 @@ def publish(*, session: Session, owner_id: object, listing_id: object) -> Listin
         raise InvalidInput(
             "Set how many you have in stock, or mark it as made to order.", field="quantity"
         )
+    first_time = listing.published_at is None
     listing.state = ACTIVE
     listing.published_at = listing.published_at or utcnow()
     listing.updated_at = utcnow()
     session.add(listing)
+    if first_time:
+        from social_market.services import posts  # posts point at listings
+
+        session.flush()
+        posts.announce_new_piece(session, shop, listing)
     return listing
 
 
