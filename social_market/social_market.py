@@ -24,6 +24,7 @@ from social_market.pages import (
     search_pages,
     sell_pages,
     settings_pages,
+    social_pages,
 )
 from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
@@ -51,6 +52,15 @@ from social_market.state.settings import (
     DataExportState,
     ProfileSettingsState,
     SecurityState,
+)
+from social_market.state.social import (
+    CommentsState,
+    FeedState,
+    ItemPageState,
+    PostComposerState,
+    PrivacySettingsState,
+    ProfileActivityState,
+    ShopPostsState,
 )
 
 api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -141,7 +151,7 @@ app.add_page(
     people_pages.profile_page,
     route=urls.PROFILE,
     title="Profile · Social Market",
-    on_load=ProfileState.load,
+    on_load=[ProfileState.load, ProfileActivityState.load],
 )
 for kind in ("followers", "following"):
     app.add_page(
@@ -160,13 +170,13 @@ app.add_page(
     market_pages.shop_page,
     route=urls.SHOP,
     title="Shop · Social Market",
-    on_load=ShopPageState.load,
+    on_load=[ShopPageState.load, ShopPostsState.load, PostComposerState.load],
 )
 app.add_page(
     market_pages.listing_page,
     route=urls.LISTING,
     title="Social Market",
-    on_load=ListingPageState.load,
+    on_load=[ListingPageState.load, CommentsState.load],
 )
 app.add_page(
     search_pages.search_page,
@@ -207,6 +217,22 @@ for page_fn, route, title, state in (
     (order_pages.seller_orders_page, urls.SELL_ORDERS, "Shop orders", SellerOrdersState),
 ):
     app.add_page(page_fn, route=route, title=f"{title} · Social Market", on_load=state.load)
+app.add_page(
+    social_pages.feed_page, route=urls.FEED, title="Feed · Social Market", on_load=FeedState.load
+)
+for route in (urls.POST, urls.SHARED):
+    app.add_page(
+        social_pages.item_page,
+        route=route,
+        title="Social Market",
+        on_load=[ItemPageState.load, CommentsState.load],
+    )
+app.add_page(
+    social_pages.privacy_settings_page,
+    route=urls.SETTINGS_PRIVACY,
+    title="Privacy · Social Market",
+    on_load=PrivacySettingsState.load,
+)
 app.add_page(
     people_pages.not_found_page, route="404", title="Not found · Social Market", on_load=load
 )

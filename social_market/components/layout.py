@@ -65,7 +65,9 @@ def account_menu() -> rx.Component:
             rx.menu.item(t("Favourites"), on_click=rx.redirect(urls.FAVOURITES)),
             rx.menu.item(t("Your shop"), on_click=rx.redirect(urls.SELL)),
             rx.menu.separator(),
+            rx.menu.item(t("Your feed"), on_click=rx.redirect(urls.FEED)),
             rx.menu.item(t("Settings"), on_click=rx.redirect(urls.SETTINGS)),
+            rx.menu.item(t("Privacy"), on_click=rx.redirect(urls.SETTINGS_PRIVACY)),
             rx.menu.item(t("Password & security"), on_click=rx.redirect(urls.SETTINGS_SECURITY)),
             rx.menu.separator(),
             rx.menu.item(t("Sign out"), on_click=AuthState.sign_out, color_scheme="red"),
@@ -106,6 +108,20 @@ def header() -> rx.Component:
             rx.spacer(),
             language_switcher(class_name="sm-hide-mobile"),
             rx.color_mode.button(size="2", variant="ghost", aria_label=t("Toggle dark mode")),
+            rx.cond(
+                AuthState.signed_in,
+                rx.link(
+                    rx.icon("newspaper", size=20, aria_hidden="true"),
+                    rx.text.span(t("Feed"), class_name="sm-hide-mobile"),
+                    href=urls.FEED,
+                    aria_label=t("Your feed"),
+                    display="flex",
+                    align_items="center",
+                    gap="4px",
+                    color=rx.color("gray", 12),
+                    id="feed-link",
+                ),
+            ),
             rx.cond(
                 AuthState.signed_in,
                 rx.link(

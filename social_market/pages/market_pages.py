@@ -7,13 +7,16 @@ import reflex as rx
 from social_market import urls
 from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
+from social_market.components.comments import comment_thread
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_grid, listing_photo, upload_src
 from social_market.components.share import share_menu
 from social_market.i18n.ui import t, t_var, tn
+from social_market.pages.social_pages import shop_posts_section
 from social_market.services.listings import PhotoPublic
 from social_market.services.shops import ShippingRatePublic, ShopPublic
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
+from social_market.state.social import CommentsState
 
 
 def not_found_block(message) -> rx.Component:
@@ -208,6 +211,7 @@ def shop_page() -> rx.Component:
                     listing_grid(s.items),
                     rx.text(t("Nothing for sale right now."), color=rx.color("gray", 11)),
                 ),
+                shop_posts_section(s.is_owner),
                 rx.grid(
                     rx.vstack(
                         rx.heading(t("Shipping"), size="4", as_="h2"),
@@ -477,6 +481,7 @@ def listing_page() -> rx.Component:
                         width="100%",
                     ),
                 ),
+                rx.box(comment_thread(CommentsState), max_width="720px", width="100%"),
                 spacing="6",
                 width="100%",
             ),

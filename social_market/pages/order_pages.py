@@ -12,6 +12,7 @@ from social_market.components.listing_card import listing_photo
 from social_market.i18n.ui import t, t_var, tn
 from social_market.pages.market_pages import not_found_block
 from social_market.pages.sell_pages import sell_nav
+from social_market.pages.social_pages import share_dialog
 from social_market.services.cart import CartLine, CartShop
 from social_market.services.dashboard import ListingStats
 from social_market.services.orders import OrderLineView, OrderSummary
@@ -23,6 +24,7 @@ from social_market.state.orders import (
     SellerDashboardState,
     SellerOrdersState,
 )
+from social_market.state.social import ShareDialogState
 
 
 def country_select(options, value, on_change, *, id: str) -> rx.Component:
@@ -466,12 +468,29 @@ def orders_page() -> rx.Component:
     )
 
 
-def _line(line: rx.Var[OrderLineView]) -> rx.Component:
+def _line(line: rx.Var[OrderLineView], can_share: rx.Var[bool] | bool = False) -> rx.Component:
     return rx.hstack(
         rx.box(listing_photo(line.photo_url, "", width="56px"), width="56px"),
         rx.vstack(
             rx.cond(line.url != "", rx.link(line.title, href=line.url), rx.text(line.title)),
             rx.text(line.quantity, " × ", line.unit_price, size="2", color=rx.color("gray", 11)),
+            rx.cond(
+                can_share,
+                rx.button(
+                    rx.icon("share_2", size=14, aria_hidden="true"),
+                    rx.match(
+                        line.shared,
+                        ("followers", t("Shared with followers")),
+                        ("everyone", t("Shared with everyone")),
+                        t("Share"),
+                    ),
+                    size="1",
+                    variant="soft",
+                    on_click=ShareDialogState.open_for(line.line_id),
+                    aria_label=t("Share {title}", title=line.title),
+                    class_name="sm-share-purchase",
+                ),
+            ),
             spacing="1",
             align="start",
             flex="1",
@@ -529,7 +548,13 @@ def order_page() -> rx.Component:
                                     rx.link(o.shop_name, href=o.shop_url, weight="bold"),
                                     rx.text(t("Buyer: {name}", name=o.buyer_name), weight="bold"),
                                 ),
-                                rx.foreach(o.lines, _line),
+                                rx.foreach(
+                                    o.lines,
+                                    lambda line: _line(
+                                        line, o.viewer_is_buyer & (o.status != "cancelled")
+                                    ),
+                                ),
+                                share_dialog(),
                                 rx.divider(),
                                 rx.hstack(
                                     rx.text(t("Items")),

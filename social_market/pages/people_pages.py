@@ -12,6 +12,7 @@ from social_market.components.listing_card import listing_grid
 from social_market.components.share import share_menu
 from social_market.i18n.ui import t, t_var, tn
 from social_market.models import ProfilePublic
+from social_market.pages.social_pages import profile_activity_section
 from social_market.services import categories
 from social_market.state.auth import AuthState
 from social_market.state.people import (
@@ -325,6 +326,19 @@ def profile_page() -> rx.Component:
                                             block_dialog(s),
                                         ),
                                     ),
+                                    rx.cond(
+                                        s.signed_in & ~s.has_blocked,
+                                        rx.button(
+                                            rx.cond(s.is_muted, t("Unmute"), t("Mute")),
+                                            variant="soft",
+                                            color_scheme="gray",
+                                            size="2",
+                                            on_click=s.set_muted(~s.is_muted),
+                                            aria_pressed=rx.cond(s.is_muted, "true", "false"),
+                                            title=t("Muted people don't appear in your feed."),
+                                            id="mute-button",
+                                        ),
+                                    ),
                                     spacing="2",
                                 ),
                             ),
@@ -348,6 +362,7 @@ def profile_page() -> rx.Component:
                         width="100%",
                     ),
                 ),
+                profile_activity_section(),
                 spacing="6",
                 width="100%",
             ),

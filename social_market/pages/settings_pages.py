@@ -52,6 +52,7 @@ def _tabs(active: str) -> rx.Component:
     return rx.hstack(
         tab(t("Profile"), urls.SETTINGS, "profile"),
         tab(t("Password & security"), urls.SETTINGS_SECURITY, "security"),
+        tab(t("Privacy"), urls.SETTINGS_PRIVACY, "privacy"),
         tab(t("Your data"), urls.SETTINGS_DATA, "data"),
         spacing="2",
         wrap="wrap",

@@ -34,7 +34,7 @@ from social_market.models.market import (
     SHIPPED,
     SOLD_OUT,
 )
-from social_market.services import countries, payments
+from social_market.services import countries, payments, shares
 from social_market.services import email as mail
 from social_market.services.cart import lang_of, require_actor, valid_id
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
@@ -57,6 +57,8 @@ _STEPS = {PAID: (PLACED,), SHIPPED: (PAID,), DELIVERED: (SHIPPED,), CANCELLED: (
 
 
 class OrderLineView(BaseModel):
+    line_id: int = 0
+    shared: str = "nobody"  # how the buyer shared it: nobody | followers | everyone
     title: str
     url: str  # '' when the listing is gone
     photo_url: str
@@ -342,6 +344,11 @@ def get_order(
     buyer_name = (rows[0][4] or rows[0][5]) if rows else ""
     buyer_handle = rows[0][5] if rows else ""
     lang = lang_of(locale)
+    shared = (
+        shares.share_states(session=session, buyer_id=viewer.id, order_id=order.id)  # type: ignore[arg-type]
+        if viewer.id == order.buyer_id
+        else {}
+    )
     method = payments.METHODS.get(order.payment_method)
     allowed = _allowed(order, owner, viewer.id)  # type: ignore[arg-type]
     money = lambda cents: format_money(cents, order.currency, locale)  # noqa: E731
@@ -364,6 +371,8 @@ def get_order(
         currency=order.currency,
         lines=[
             OrderLineView(
+                line_id=line.id or 0,
+                shared=shared[line.id].audience if line.id in shared else "nobody",
                 title=line.title,
                 url=(
                     listing_url(line.listing_id, slug)

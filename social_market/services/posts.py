@@ -164,8 +164,11 @@ def create_post(
     actor_id: object,
     form: object,
     photos: Sequence[tuple[bytes, str]] = (),
+    stored_photos: Sequence[tuple[str, str]] = (),
 ) -> Post:
-    """Post on the actor's own shop. ``photos`` are (file bytes, alt text) pairs.
+    """Post on the actor's own shop. ``photos`` are (file bytes, alt text) pairs;
+    ``stored_photos`` are (key, alt) pairs already stored by ``store_photo`` (the caller
+    keeps those keys on the server: they never come from the browser).
 
     Raises:
         InvalidInput: a field is wrong (nothing is stored).
@@ -174,11 +177,11 @@ def create_post(
     """
     shop = require_own_shop(session, actor_id)
     fields = _check_form(session, shop, form)
-    if len(photos) > MAX_PHOTOS:
+    if len(photos) + len(stored_photos) > MAX_PHOTOS:
         raise InvalidInput(
             "A post can have at most {count} photos.", field="photos", count=MAX_PHOTOS
         )
-    if fields["kind"] not in (NEW_PIECE, OFFER) and not fields["body"] and not photos:
+    if fields["kind"] not in (NEW_PIECE, OFFER) and not fields["body"]:
         raise InvalidInput("Please write something.", field="body")
     ratelimit.hit(
         POSTS_PER_HOUR,
@@ -186,7 +189,7 @@ def create_post(
         str(shop.owner_id),
         message=N_("You have posted a lot in the last hour. Please wait a little."),
     )
-    stored: list[tuple[str, str]] = []
+    stored: list[tuple[str, str]] = list(stored_photos)
     try:
         for data, alt in photos:
             image, _, _ = images.store_image(
@@ -234,6 +237,37 @@ def _store(session: Session, shop: Shop, fields: dict, photos: list[tuple[str, s
 
     feed.ping_audience_after_commit(session, actor_id=shop.owner_id, shop_id=shop.id)
     return post
+
+
+def store_photo(*, session: Session, actor_id: object, data: bytes) -> str:
+    """Check and store one photo for a post being written; returns its key."""
+    shop = require_own_shop(session, actor_id)
+    ratelimit.hit(
+        ratelimit.UPLOADS_PER_USER,
+        "upload",
+        str(shop.owner_id),
+        message=N_("You have uploaded a lot of images in the last hour. Please wait a little."),
+    )
+    image, _, _ = images.store_image(
+        data, folder=PHOTO_FOLDER, square=(PHOTO_THUMB,), fit=(PHOTO_CARD,)
+    )
+    return image.key
+
+
+def discard_photo(key: str) -> None:
+    images.delete_stored(key, folder=PHOTO_FOLDER, sizes=PHOTO_SIZES)
+
+
+def post_card(*, session: Session, viewer_id: int | None, post_id: object, locale=None):
+    """One post as a feed card, for its own page (NotFound when hidden from the viewer)."""
+    from social_market.services import comments, feed
+
+    about = comments.subject(session, viewer_id, "post", post_id)
+    activity_id = session.exec(select(Activity.id).where(Activity.post_id == about.id)).first()
+    cards = feed.build_cards(session, viewer_id, [activity_id] if activity_id else [], locale)
+    if not cards:
+        raise NotFound("We couldn't find that.")
+    return cards[0]
 
 
 def announce_new_piece(session: Session, shop: Shop, listing: Listing) -> Post | None:

@@ -75,6 +75,22 @@ def share_states(*, session: Session, buyer_id: int, order_id: int) -> dict[int,
     }
 
 
+def line_share(*, session: Session, buyer_id: int, line_id: object) -> tuple[str, ShareState]:
+    """An item of the buyer's order with how it is shared: what the share dialog shows.
+    Not shared yet: the buyer's default audience from their privacy settings."""
+    me = require_user(session, buyer_id)
+    line, _ = _own_line(session, me.id, line_id)  # type: ignore[arg-type]
+    share = session.exec(
+        select(SharedPurchase).where(SharedPurchase.order_line_id == line.id)
+    ).first()
+    return line.title, ShareState(
+        line_id=line.id or 0,
+        audience=AUDIENCE_NAMES[share.audience if share else me.share_default],
+        comment=share.comment if share else "",
+        share_id=share.id if share else 0,
+    )
+
+
 def share_purchase(
     *,
     session: Session,
@@ -83,6 +99,7 @@ def share_purchase(
     audience: object,
     comment: object = "",
     photo: bytes | None = None,
+    photo_key: str | None = None,
 ) -> ShareState:
     """Share (or stop sharing, with audience 'nobody') one bought item.
 
@@ -105,11 +122,11 @@ def share_purchase(
         return ShareState(line_id=line.id or 0, audience="nobody", comment="", share_id=0)
     if order.status == CANCELLED:
         raise NotFound("A cancelled order can't be shared.")
+    new_key = store_photo(photo) if photo is not None else photo_key
     photo_key = existing.photo_key if existing else None
-    if photo is not None:
-        stored, _, _ = images.store_image(photo, folder=PHOTO_FOLDER, square=(400,), fit=(800,))
+    if new_key:
         old = photo_key
-        photo_key = stored.key
+        photo_key = new_key
         if old:
             on_commit(
                 session, lambda: images.delete_stored(old, folder=PHOTO_FOLDER, sizes=PHOTO_SIZES)
@@ -148,6 +165,13 @@ def share_purchase(
         comment=text,
         share_id=existing.id or 0,
     )
+
+
+def store_photo(data: bytes) -> str:
+    """Check and store a buyer's photo of what they bought; returns its key (kept on the
+    server until the share is saved)."""
+    stored, _, _ = images.store_image(data, folder=PHOTO_FOLDER, square=(400,), fit=(800,))
+    return stored.key
 
 
 def _remove(session: Session, share: SharedPurchase) -> None:

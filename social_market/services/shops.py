@@ -125,6 +125,15 @@ def shop_of_owner(session: Session, owner_id: int) -> Shop | None:
     ).first()
 
 
+def shop_by_slug(session: Session, slug: object) -> Shop | None:
+    """An open shop by its address, or None."""
+    if not isinstance(slug, str) or not 1 <= len(slug) <= 40:
+        return None
+    return session.exec(
+        select(Shop).where(Shop.slug == slug.lower(), Shop.closed_at.is_(None))  # type: ignore[union-attr]
+    ).first()
+
+
 def require_own_shop(session: Session, owner_id: object) -> Shop:
     """The acting user's open shop, or NotAllowed."""
     user = require_user(session, owner_id)

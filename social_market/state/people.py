@@ -12,7 +12,7 @@ from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.i18n.format import format_number
 from social_market.models import ProfilePublic
 from social_market.models.market import ListingCard
-from social_market.services import blocks, follows, listings, profiles
+from social_market.services import blocks, follows, listings, privacy, profiles
 from social_market.services.errors import DomainError
 from social_market.state.auth import AuthState
 from social_market.state.sharing import SharePageState
@@ -59,6 +59,7 @@ class ProfileState(SharePageState):
     is_me: bool = False
     is_following: bool = False
     has_blocked: bool = False
+    is_muted: bool = False
 
     @rx.event
     def load(self):
@@ -75,6 +76,7 @@ class ProfileState(SharePageState):
             self.has_blocked = bool(
                 self.profile and blocks.has_blocked(session, me, self.profile.id)
             )
+            self.is_muted = bool(self.profile and privacy.is_muted(session, me, self.profile.id))
         self.found = self.profile is not None
         self.is_me = bool(self.profile and me == self.profile.id)
         if self.profile is not None:
@@ -125,6 +127,25 @@ class ProfileState(SharePageState):
         self.is_following = False if value else self.is_following
         return rx.toast.success(
             self._t("Blocked. They won't be told.") if value else self._t("Unblocked.")
+        )
+
+    @rx.event
+    def set_muted(self, value: bool):
+        """Mute (True) or unmute (False): silent, only my feed changes."""
+        me = self._user_id_or_none()
+        if me is None:
+            return self._sign_in_redirect()
+        if self.profile is None or self.is_me or not isinstance(value, bool):
+            return None
+        try:
+            with session_scope() as session:
+                action = privacy.mute if value else privacy.unmute
+                action(session=session, actor_id=me, user_id=self.profile.id)
+        except DomainError as exc:
+            return rx.toast.error(exc.translated(self.lang))
+        self.is_muted = value
+        return rx.toast.success(
+            self._t("Muted. They won't appear in your feed.") if value else self._t("Unmuted.")
         )
 
 
