@@ -15,6 +15,7 @@ from social_market.models.market import (
     ShippingRate,
     Shop,
 )
+from social_market.models.moderation import ModerationAction, Report
 from social_market.models.social import Block, Follow
 from social_market.models.user import ProfilePublic, User
 
@@ -29,12 +30,14 @@ __all__ = [
     "Follow",
     "Listing",
     "ListingPhoto",
+    "ModerationAction",
     "OidcFlow",
     "OidcSignup",
     "OneTimeToken",
     "Order",
     "OrderLine",
     "ProfilePublic",
+    "Report",
     "ShippingRate",
     "Shop",
     "User",
