@@ -61,7 +61,7 @@ class AlreadyReported(InvalidInput):
     """The person already has an open report about this target."""
 
     def __init__(self) -> None:
-        super().__init__("You have already reported this. Our moderators will look at it.")
+        super().__init__(N_("You have already reported this. Our moderators will look at it."))
 
 
 # ---------------------------------------------------------------------- the registry
@@ -127,6 +127,10 @@ def target_adapter(kind: object) -> TargetAdapter:
 
 def target_kinds() -> tuple[str, ...]:
     return tuple(_REGISTRY)
+
+
+def _joined(head: str, body: str) -> str:
+    return f"{head}. {body}" if body.strip() else head
 
 
 def short(text: str, limit: int = PREVIEW_LENGTH) -> str:
@@ -211,7 +215,7 @@ class UserTarget(TargetAdapter):
         return {
             u.id: TargetInfo(  # type: ignore[misc]
                 owner_id=u.id,
-                preview=short(f"{u.display_name or u.handle} (@{u.handle}). {u.bio}".strip()),
+                preview=short(_joined(f"{u.display_name or u.handle} (@{u.handle})", u.bio)),
                 url=profile_url(u.handle),
                 hidden=u.suspended_at is not None,
                 visible=u.deleted_at is None
@@ -239,7 +243,9 @@ class ListingTarget(TargetAdapter):
         return {
             listing.id: TargetInfo(  # type: ignore[misc]
                 owner_id=shop.owner_id,
-                preview=short(f"{listing.title} ({listing.shop_name}). {listing.description}"),
+                preview=short(
+                    _joined(f"{listing.title} ({listing.shop_name})", listing.description)
+                ),
                 url=listing_url(listing.id or 0, listing.slug),
                 hidden=listing.hidden_at is not None,
                 visible=listing.state in (ACTIVE, SOLD_OUT) and shop.closed_at is None,
@@ -274,7 +280,7 @@ class ShopTarget(TargetAdapter):
         return {
             shop.id: TargetInfo(  # type: ignore[misc]
                 owner_id=shop.owner_id,
-                preview=short(f"{shop.name}. {shop.about}"),
+                preview=short(_joined(shop.name, shop.about)),
                 url=shop_url(shop.slug),
                 hidden=shop.hidden_at is not None,
                 visible=shop.closed_at is None

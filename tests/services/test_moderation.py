@@ -445,3 +445,14 @@ def test_search_without_words_also_leaves_hidden_listings_out(db):
         ).items
         == []
     )
+
+
+def test_the_demo_data_has_a_moderator_to_sign_in_with(db):
+    from social_market.demo.generator import add_moderator
+
+    mona = add_moderator(db)
+    if mona is None:  # another test on this database made it already
+        return
+    assert moderation.is_moderator(db, mona.id)
+    assert accounts.authenticate(session=db, email="mona@example.com", password="handmade-demo")
+    assert add_moderator(db) is None
