@@ -19,6 +19,7 @@ from social_market.migrations import require_current_schema
 from social_market.pages import (
     auth_pages,
     market_pages,
+    moderation_pages,
     order_pages,
     people_pages,
     search_pages,
@@ -30,6 +31,7 @@ from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
+from social_market.state.moderation import ModerationState
 from social_market.state.oidc import ProviderButtonsState, ProviderSignUpState
 from social_market.state.orders import (
     CartState,
@@ -217,6 +219,13 @@ for page_fn, route, title, state in (
     (order_pages.seller_orders_page, urls.SELL_ORDERS, "Shop orders", SellerOrdersState),
 ):
     app.add_page(page_fn, route=route, title=f"{title} · Social Market", on_load=state.load)
+# Titled like any page: the address gives no hint to people who aren't moderators.
+app.add_page(
+    moderation_pages.moderation_page,
+    route=urls.MODERATION,
+    title="Social Market",
+    on_load=ModerationState.load,
+)
 app.add_page(
     social_pages.feed_page, route=urls.FEED, title="Feed · Social Market", on_load=FeedState.load
 )

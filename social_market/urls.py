@@ -35,6 +35,7 @@ SELL_SHOP = "/sell/shop"  # open / edit one's shop
 SELL_LISTING_NEW = "/sell/listings/new"
 SELL_LISTING_EDIT = "/sell/listings/[listing]"
 SELL_ORDERS = "/sell/orders"
+MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 
 
 def profile_url(handle: str) -> str:

@@ -95,6 +95,7 @@ def upgrade() -> None:
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("edited_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("deleted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("hidden_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.CheckConstraint("comment_count >= 0", name=op.f("ck_post_comment_count_not_negative")),
         sa.CheckConstraint("like_count >= 0", name=op.f("ck_post_like_count_not_negative")),
         sa.ForeignKeyConstraint(

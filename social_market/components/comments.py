@@ -8,6 +8,7 @@ import reflex as rx
 from social_market import urls
 from social_market.components.avatar import avatar
 from social_market.components.fields import form_error
+from social_market.components.report import report_dialog
 from social_market.components.rich_text import rich_text
 from social_market.i18n.ui import t, tn
 from social_market.services.comments import CommentCard
@@ -109,6 +110,10 @@ def _comment(state, c: rx.Var[CommentCard]) -> rx.Component:
                                 on_click=state.delete(c.id),
                             ),
                         ),
+                    ),
+                    rx.cond(
+                        AuthState.signed_in & ~c.mine,
+                        report_dialog("comment", c.id, size="1"),
                     ),
                     rx.cond(
                         c.can_hide & ~c.mine,

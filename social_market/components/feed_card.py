@@ -6,9 +6,11 @@ import reflex as rx
 
 from social_market.components.avatar import avatar
 from social_market.components.listing_card import listing_card, upload_src
+from social_market.components.report import report_dialog
 from social_market.components.rich_text import rich_text
 from social_market.i18n.ui import t, tn
 from social_market.services.feed import FeedCard
+from social_market.state.auth import AuthState
 
 
 def _kind_badge(card: rx.Var[FeedCard]) -> rx.Component:
@@ -160,6 +162,10 @@ def _actions(card: rx.Var[FeedCard], state) -> rx.Component:
                 color=rx.color("gray", 11),
             ),
             rx.spacer(),
+            rx.cond(
+                AuthState.signed_in & ~card.mine & (card.kind == "post"),
+                report_dialog(card.subject_kind, card.subject_id, size="1"),
+            ),
             rx.cond(
                 card.mine & (card.kind == "post"),
                 rx.button(

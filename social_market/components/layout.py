@@ -69,6 +69,12 @@ def account_menu() -> rx.Component:
             rx.menu.item(t("Settings"), on_click=rx.redirect(urls.SETTINGS)),
             rx.menu.item(t("Privacy"), on_click=rx.redirect(urls.SETTINGS_PRIVACY)),
             rx.menu.item(t("Password & security"), on_click=rx.redirect(urls.SETTINGS_SECURITY)),
+            rx.cond(
+                AuthState.is_moderator,
+                rx.menu.item(
+                    t("Moderation"), on_click=rx.redirect(urls.MODERATION), id="moderation-link"
+                ),
+            ),
             rx.menu.separator(),
             rx.menu.item(t("Sign out"), on_click=AuthState.sign_out, color_scheme="red"),
         ),

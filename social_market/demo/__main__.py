@@ -8,7 +8,7 @@ import sys
 from sqlmodel import select
 
 from social_market.db import get_engine, session_scope
-from social_market.demo.generator import DEMO_PASSWORD, NAMED, generate
+from social_market.demo.generator import DEMO_PASSWORD, MODERATOR, NAMED, add_moderator, generate
 from social_market.demo.market import generate_market
 from social_market.migrations import check_schema
 from social_market.models import User
@@ -44,11 +44,14 @@ def main(argv: list[str] | None = None) -> int:
                 listings_per_shop=args.listings_per_shop,
             )
             search.refresh_common_terms(session)
+        moderator = add_moderator(session)
     print(f"Demo data: {len(summary.user_ids)} people ({len(summary.maker_ids)} makers).")
     if market is not None:
         print(f"  {len(market.shop_ids)} shops, {len(market.listing_ids)} listings.")
     for handle, email, *_ in NAMED:
         print(f"  sign in as {email} / {DEMO_PASSWORD}   (profile /u/{handle})")
+    if moderator is not None:
+        print(f"  moderator: {MODERATOR[1]} / {DEMO_PASSWORD}   (queue at /moderation)")
     return 0
 
 

@@ -39,6 +39,14 @@ NAMED = [
         "Collector of odd teapots and good conversations.",
     ),
 ]
+# A moderator the README points to (added by the demo command, after the community).
+MODERATOR = (
+    "mona",
+    "mona@example.com",
+    "Mona Berger",
+    "Vienna",
+    "Community moderator. Here to keep Social Market friendly.",
+)
 CRAFTS = [
     "ceramics",
     "linen",
@@ -184,3 +192,34 @@ def generate(
         if is_maker:
             summary.maker_ids.append(user.id)
     return summary
+
+
+def add_moderator(session: Session) -> User | None:
+    """The demo moderator account (None when its handle or email is taken already)."""
+    from sqlmodel import select
+
+    from social_market.models.user import MODERATOR as MODERATOR_ROLE
+
+    handle, email, name, city, bio = MODERATOR
+    taken = session.exec(
+        select(User.id).where((User.handle_key == handle) | (User.email == email))
+    ).first()
+    if taken is not None:
+        return None
+    joined = utcnow() - timedelta(days=500)
+    user = User(
+        email=email,
+        handle=handle,
+        handle_key=handle,
+        display_name=name,
+        bio=bio,
+        location=city,
+        password_hash=passwords.hash_password(DEMO_PASSWORD),
+        email_verified_at=joined,
+        created_at=joined,
+        updated_at=joined,
+        role=MODERATOR_ROLE,
+    )
+    session.add(user)
+    session.flush()
+    return user

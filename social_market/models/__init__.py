@@ -15,6 +15,7 @@ from social_market.models.market import (
     ShippingRate,
     Shop,
 )
+from social_market.models.moderation import ModerationAction, Report
 from social_market.models.social import (
     Activity,
     Block,
@@ -43,6 +44,7 @@ __all__ = [
     "Like",
     "Listing",
     "ListingPhoto",
+    "ModerationAction",
     "Mute",
     "OidcFlow",
     "OidcSignup",
@@ -53,6 +55,7 @@ __all__ = [
     "PostListing",
     "PostPhoto",
     "ProfilePublic",
+    "Report",
     "SharedPurchase",
     "ShippingRate",
     "Shop",

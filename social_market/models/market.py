@@ -16,8 +16,13 @@ from sqlmodel import Field, SQLModel
 from social_market.models.base import utcnow
 
 # Listing states. draft → active → sold_out (automatic at 0 stock) / paused → deleted.
+# hidden: taken down by moderators (the listing, its shop, or its maker's account); the
+# maker's own state waits in ``state_before_hidden`` and comes back when it is lifted.
+# Being a state of its own, everything that shows or sells "active" listings (search and
+# its indexes, grids, carts, checkout) leaves hidden listings out without a new filter.
 DRAFT, ACTIVE, SOLD_OUT, PAUSED, DELETED = "draft", "active", "sold_out", "paused", "deleted"
-LISTING_STATES = (DRAFT, ACTIVE, SOLD_OUT, PAUSED, DELETED)
+HIDDEN = "hidden"
+LISTING_STATES = (DRAFT, ACTIVE, SOLD_OUT, PAUSED, DELETED, HIDDEN)
 
 # Order states. placed → paid → shipped → delivered; cancelled only before shipping.
 PLACED, PAID, SHIPPED, DELIVERED, CANCELLED = "placed", "paid", "shipped", "delivered", "cancelled"
@@ -57,6 +62,8 @@ class Shop(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
+    # Hidden by moderators: the shop page and all its listings are gone for everyone.
+    hidden_at: datetime | None = None
 
 
 class ShippingRate(SQLModel, table=True):
@@ -126,6 +133,10 @@ class Listing(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = None
     deleted_at: datetime | None = None
+    # Moderators hid this listing itself (it may also be hidden through its shop or maker).
+    hidden_at: datetime | None = None
+    # The maker's state while the listing is hidden (restored when nothing hides it).
+    state_before_hidden: str | None = Field(default=None, max_length=10)
 
 
 class ListingPhoto(SQLModel, table=True):

@@ -97,6 +97,8 @@ class Post(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
+    # Hidden by moderators: gone for everyone but its shop's owner.
+    hidden_at: datetime | None = None
 
 
 class PostPhoto(SQLModel, table=True):

@@ -9,6 +9,10 @@ from sqlmodel import Field, SQLModel
 
 from social_market.models.base import utcnow
 
+# Roles: every account is a member; moderators also work the moderation queue.
+MEMBER, MODERATOR = "member", "moderator"
+ROLES = (MEMBER, MODERATOR)
+
 
 class User(SQLModel, table=True):
     """An account. Secret columns (email, password hash) never leave the server."""
@@ -51,6 +55,12 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
+    role: str = Field(default=MEMBER, max_length=20, sa_column_kwargs={"server_default": MEMBER})
+    # Suspended by a moderator: can't sign in; profile, shop and listings are hidden.
+    suspended_at: datetime | None = None
+    suspension_reason: str = Field(
+        default="", max_length=500, sa_column_kwargs={"server_default": ""}
+    )
 
 
 class ProfilePublic(BaseModel):

@@ -10,6 +10,7 @@ from social_market.components.buttons import link_button
 from social_market.components.comments import comment_thread
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_grid, listing_photo, upload_src
+from social_market.components.report import report_dialog
 from social_market.components.share import share_menu
 from social_market.i18n.ui import t, t_var, tn
 from social_market.pages.social_pages import shop_posts_section
@@ -181,6 +182,10 @@ def shop_page() -> rx.Component:
                             ),
                         ),
                         share_menu(s),
+                        rx.cond(
+                            s.signed_in & ~s.is_owner,
+                            report_dialog("shop", shop.id, id="report-button"),
+                        ),
                         spacing="2",
                     ),
                     gap="1rem",
@@ -355,6 +360,18 @@ def _buy_box() -> rx.Component:
                 color_scheme="amber",
             ),
         ),
+        rx.cond(
+            item.state == "hidden",
+            rx.callout(
+                t(
+                    "This listing has been hidden by moderators. Only you can see it, and "
+                    "nobody can buy it."
+                ),
+                icon="eye_off",
+                color_scheme="red",
+                id="hidden-notice",
+            ),
+        ),
         rx.hstack(
             heart_button(
                 item.is_favourite,
@@ -378,8 +395,13 @@ def _buy_box() -> rx.Component:
                     ),
                 ),
             ),
+            rx.cond(
+                s.signed_in & ~item.is_owner,
+                report_dialog("listing", item.id, id="report-button"),
+            ),
             spacing="3",
             wrap="wrap",
+            align="center",
         ),
         rx.card(
             rx.vstack(

@@ -788,6 +788,7 @@ def _listing_row(item: rx.Var[ListingStats]) -> rx.Component:
                 ("active", t("Active")),
                 ("sold_out", t("Sold out")),
                 ("paused", t("Paused")),
+                ("hidden", t("Hidden by moderators")),
                 item.state,
             )
         ),

@@ -9,6 +9,7 @@ from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_grid
+from social_market.components.report import report_dialog
 from social_market.components.share import share_menu
 from social_market.i18n.ui import t, t_var, tn
 from social_market.models import ProfilePublic
@@ -325,6 +326,10 @@ def profile_page() -> rx.Component:
                                             ),
                                             block_dialog(s),
                                         ),
+                                    ),
+                                    rx.cond(
+                                        s.signed_in,
+                                        report_dialog("user", p.id, id="report-button"),
                                     ),
                                     rx.cond(
                                         s.signed_in & ~s.has_blocked,

@@ -377,6 +377,7 @@ def listing_editor_page() -> rx.Component:
                                     ("active", t("Active")),
                                     ("sold_out", t("Sold out")),
                                     ("paused", t("Paused")),
+                                    ("hidden", t("Hidden by moderators")),
                                     f.state,
                                 ),
                                 size="2",

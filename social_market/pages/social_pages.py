@@ -35,7 +35,7 @@ def _empty(message: rx.Var | str) -> rx.Component:
 def feed_page() -> rx.Component:
     s = FeedState
 
-    def tab(key: str, label):
+    def tab_button(key: str, label):
         return rx.button(
             label,
             variant=rx.cond(s.tab == key, "solid", "soft"),
@@ -48,9 +48,9 @@ def feed_page() -> rx.Component:
         rx.vstack(
             rx.heading(t("Your feed"), size="7", as_="h1"),
             rx.hstack(
-                tab("all", t("Everything")),
-                tab("makers", t("Makers")),
-                tab("people", t("People")),
+                tab_button("all", t("Everything")),
+                tab_button("makers", t("Makers")),
+                tab_button("people", t("People")),
                 spacing="2",
                 role="group",
                 aria_label=t("Show"),

@@ -91,6 +91,10 @@ TOKEN_LIFETIMES = {
     LOGIN_TICKET: timedelta(seconds=60),
 }
 LAST_SEEN_GRANULARITY = timedelta(minutes=5)
+SUSPENDED_MESSAGE = N_(
+    "This account has been suspended by our moderators, so you can't sign in. "
+    "If you think this is a mistake, please write to support."
+)
 
 
 @dataclass(frozen=True)
@@ -318,6 +322,9 @@ def authenticate(
         ratelimit.count(ratelimit.FAILED_SIGNIN_PER_ACCOUNT, "signin-account", address)
         ratelimit.count(ratelimit.FAILED_SIGNIN_PER_ADDRESS, "signin-ip", client.ip or "-")
         raise InvalidCredentials()
+    if user.suspended_at is not None:
+        # Only after the right password: the message must not reveal the account to others.
+        raise NotAllowed(SUSPENDED_MESSAGE)
     if user.email_verified_at is None:
         token = _issue_token(session, user.id, VERIFY_EMAIL)
         _send_confirmation(session, user, token)
@@ -340,6 +347,8 @@ def redeem_login_ticket(
 ) -> str:
     """Exchange a login ticket for a new session token (the cookie value)."""
     user = _redeem_token(session, ticket, LOGIN_TICKET)
+    if user.suspended_at is not None:  # suspended since the ticket was issued
+        raise InvalidToken(SUSPENDED_MESSAGE)
     return create_session(session=session, user=user, client=client)
 
 
@@ -400,7 +409,12 @@ def user_for_session(*, session: Session, token: object) -> User | None:
     if row is None:
         return None
     auth, user = row
-    if auth.revoked_at is not None or auth.expires_at <= now or user.deleted_at is not None:
+    if (
+        auth.revoked_at is not None
+        or auth.expires_at <= now
+        or user.deleted_at is not None
+        or user.suspended_at is not None
+    ):
         return None
     if now - auth.last_seen_at > LAST_SEEN_GRANULARITY:
         auth.last_seen_at = now
@@ -627,7 +641,7 @@ def _require_active(session: Session, user_id: object) -> User:
     if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id < 2**31:
         raise NotAllowed("Please sign in first.")
     user = session.get(User, user_id)
-    if user is None or user.deleted_at is not None:
+    if user is None or user.deleted_at is not None or user.suspended_at is not None:
         raise NotAllowed("Please sign in first.")
     return user
 

@@ -86,6 +86,8 @@ def subject(session: Session, viewer_id: int | None, kind: object, subject_id: o
         shop = session.get(Shop, post.shop_id) if post else None
         if post is None or post.deleted_at is not None or shop is None or shop.closed_at:
             raise _not_found()
+        if (post.hidden_at or shop.hidden_at) and viewer_id != shop.owner_id:
+            raise _not_found()
         level = privacy.shop_relation(session, viewer_id, shop.id or 0, shop.owner_id)
         if not privacy.can_see(post.audience, level):
             raise _not_found()
@@ -257,6 +259,7 @@ def list_comments(
                 select(User).where(
                     User.id.in_({c.author_id for c in rows}),  # type: ignore[union-attr]
                     User.deleted_at.is_(None),  # type: ignore[union-attr]
+                    User.suspended_at.is_(None),  # type: ignore[union-attr]
                 )
             )
         }

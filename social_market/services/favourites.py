@@ -55,7 +55,7 @@ def set_shop_favourite(*, session: Session, user_id: object, shop_id: object, on
     user = require_user(session, user_id)
     sid = as_id(shop_id)
     shop = session.get(Shop, sid) if sid else None
-    if shop is None or shop.closed_at is not None:
+    if shop is None or shop.closed_at is not None or shop.hidden_at is not None:
         raise NotFound("We couldn't find that shop.")
     existing = session.get(FavouriteShop, (user.id, shop.id))
     want = on is True
@@ -103,7 +103,12 @@ def favourite_shops(
         select(Shop, User)
         .join(FavouriteShop, FavouriteShop.shop_id == Shop.id)
         .join(User, User.id == Shop.owner_id)
-        .where(FavouriteShop.user_id == user.id, Shop.closed_at.is_(None))  # type: ignore[union-attr]
+        .where(
+            FavouriteShop.user_id == user.id,
+            Shop.closed_at.is_(None),  # type: ignore[union-attr]
+            Shop.hidden_at.is_(None),  # type: ignore[union-attr]
+            User.suspended_at.is_(None),  # type: ignore[union-attr]
+        )
         .order_by(FavouriteShop.created_at.desc())  # type: ignore[attr-defined]
         .limit(limit)
     ).all()

@@ -225,6 +225,7 @@ def _sources(session: Session, me: int) -> tuple[dict[tuple[str, ...], list[int]
         .where(
             Follow.follower_id == me,
             User.deleted_at.is_(None),  # type: ignore[union-attr]
+            User.suspended_at.is_(None),  # type: ignore[union-attr]
             User.id.not_in(select(Mute.muted_id).where(Mute.muter_id == me)),  # type: ignore[union-attr]
         )
     ).all()
@@ -244,6 +245,7 @@ def _sources(session: Session, me: int) -> tuple[dict[tuple[str, ...], list[int]
             .where(
                 FavouriteShop.user_id == me,
                 Shop.closed_at.is_(None),  # type: ignore[union-attr]
+                Shop.hidden_at.is_(None),  # type: ignore[union-attr]
                 Shop.owner_id.not_in(select(Mute.muted_id).where(Mute.muter_id == me)),  # type: ignore[attr-defined]
                 Shop.owner_id.not_in(select(Block.blocked_id).where(Block.blocker_id == me)),  # type: ignore[attr-defined]
                 Shop.owner_id.not_in(select(Block.blocker_id).where(Block.blocked_id == me)),  # type: ignore[attr-defined]
@@ -452,7 +454,11 @@ def build_cards(
         {
             p.id: p
             for p in session.exec(
-                select(Post).where(Post.id.in_(post_ids), Post.deleted_at.is_(None))  # type: ignore[union-attr]
+                select(Post).where(
+                    Post.id.in_(post_ids),  # type: ignore[union-attr]
+                    Post.deleted_at.is_(None),  # type: ignore[union-attr]
+                    Post.hidden_at.is_(None),  # type: ignore[union-attr]
+                )
             )
         }
         if post_ids
@@ -504,7 +510,11 @@ def build_cards(
     users = {
         u.id: u
         for u in session.exec(
-            select(User).where(User.id.in_(user_ids), User.deleted_at.is_(None))  # type: ignore[union-attr]
+            select(User).where(
+                User.id.in_(user_ids),  # type: ignore[union-attr]
+                User.deleted_at.is_(None),  # type: ignore[union-attr]
+                User.suspended_at.is_(None),  # type: ignore[union-attr]
+            )
         )
     }
     shops = (
@@ -546,7 +556,7 @@ def build_cards(
         if a.kind == A_POST:
             post = posts.get(a.post_id)
             shop = shops.get(a.shop_id)
-            if post is None or shop is None or shop.closed_at is not None:
+            if post is None or shop is None or shop.closed_at or shop.hidden_at:
                 continue
             attached = [listings[i] for i in post_listing.get(post.id or 0, []) if i in listings]
             if post.kind == NEW_PIECE and not attached:

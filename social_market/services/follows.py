@@ -41,6 +41,7 @@ def find_person(session: Session, handle: object) -> User:
             User.handle_key == handle.strip().lstrip("@").lower(),
             User.deleted_at.is_(None),  # type: ignore[union-attr]
             User.email_verified_at.is_not(None),  # type: ignore[union-attr]
+            User.suspended_at.is_(None),  # type: ignore[union-attr]
         )
     ).first()
     if user is None:
@@ -133,7 +134,11 @@ def _page(
     query = (
         select(User, Follow.created_at)
         .join(Follow, theirs == User.id)
-        .where(mine == who, User.deleted_at.is_(None))  # type: ignore[union-attr]
+        .where(
+            mine == who,
+            User.deleted_at.is_(None),  # type: ignore[union-attr]
+            User.suspended_at.is_(None),  # type: ignore[union-attr]
+        )
     )
     if after is not None:
         query = query.where(
@@ -206,6 +211,7 @@ def people_you_may_know(
             select(User).where(
                 User.id.in_([r[0] for r in rows]),  # type: ignore[union-attr]
                 User.deleted_at.is_(None),  # type: ignore[union-attr]
+                User.suspended_at.is_(None),  # type: ignore[union-attr]
             )
         )
     }

@@ -29,6 +29,7 @@ from social_market.models.market import (
     ACTIVE,
     DELETED,
     DRAFT,
+    HIDDEN,
     PAUSED,
     SOLD_OUT,
     ListingCard,
@@ -258,6 +259,7 @@ def publish(*, session: Session, owner_id: object, listing_id: object) -> Listin
     """Draft or paused → active (needs a photo and stock or made-to-order). The first
     time, the shop's followers hear of the new piece (if the shop allows it)."""
     shop, listing = _own_listing(session, owner_id, listing_id)
+    _refuse_if_hidden(listing)
     if listing.state not in (DRAFT, PAUSED, SOLD_OUT, ACTIVE):
         raise InvalidInput("This listing can't be published.")
     photo_count = session.exec(
@@ -282,8 +284,14 @@ def publish(*, session: Session, owner_id: object, listing_id: object) -> Listin
     return listing
 
 
+def _refuse_if_hidden(listing: Listing) -> None:
+    if listing.state == HIDDEN:
+        raise NotAllowed("Our moderators have hidden this listing, so it can't be put on sale.")
+
+
 def pause(*, session: Session, owner_id: object, listing_id: object) -> Listing:
     _, listing = _own_listing(session, owner_id, listing_id)
+    _refuse_if_hidden(listing)
     if listing.state not in (ACTIVE, SOLD_OUT):
         raise InvalidInput("Only a published listing can be paused.")
     listing.state = PAUSED
@@ -481,7 +489,8 @@ def get_listing(
     """The listing page's data in four queries (listing+shop+owner, photos, rates, more
     from the shop) plus one for the viewer's favourite.
 
-    Drafts and paused listings are visible to their maker only (as a preview).
+    Drafts, paused listings and listings hidden by moderators are visible to their maker
+    only (as a preview; ``state`` says which).
     """
     listing_id = parse_listing_ref(listing_ref)
     row = (
@@ -499,7 +508,11 @@ def get_listing(
     listing, shop, owner = row
     is_owner = viewer_id is not None and viewer_id == shop.owner_id
     public = (
-        listing.state in (ACTIVE, SOLD_OUT) and shop.closed_at is None and owner.deleted_at is None
+        listing.state in (ACTIVE, SOLD_OUT)
+        and shop.closed_at is None
+        and shop.hidden_at is None
+        and owner.deleted_at is None
+        and owner.suspended_at is None
     )
     if listing.state == DELETED or not (public or is_owner):
         raise NotFound("We couldn't find that listing.")

@@ -58,6 +58,7 @@ REFUSED = "refused"
 EMAIL_IN_USE = "email_in_use"
 LINKED_ELSEWHERE = "linked_elsewhere"
 ALREADY_LINKED = "already_linked"
+SUSPENDED = "suspended"
 MESSAGES = {
     CANCELLED: N_("Sign-in was cancelled at {provider}. Nothing was changed."),
     UNAVAILABLE: N_("{provider} could not be reached just now. Please try again in a moment."),
@@ -72,6 +73,7 @@ MESSAGES = {
     ),
     LINKED_ELSEWHERE: N_("This {provider} account is already linked to another account here."),
     ALREADY_LINKED: N_("Your account is already linked to a {provider} account."),
+    SUSPENDED: accounts.SUSPENDED_MESSAGE,
 }
 
 
@@ -402,6 +404,9 @@ def complete(*, session: Session, flow: OidcFlow, identity: ProviderIdentity) ->
         user = session.get(User, existing.user_id)
         if user is None or user.deleted_at is not None:
             raise OidcError(REFUSED, provider.label)
+        if user.suspended_at is not None:
+            log.info("OIDC sign-in of suspended user %s refused", user.id)
+            raise OidcError(SUSPENDED, provider.label)
         existing.last_used_at = utcnow()
         existing.email = identity.email or existing.email
         session.add(existing)
@@ -412,6 +417,8 @@ def complete(*, session: Session, flow: OidcFlow, identity: ProviderIdentity) ->
         else None
     )
     if holder is not None:
+        if holder.suspended_at is not None:
+            raise OidcError(SUSPENDED, provider.label)
         if (
             provider.trusted
             and identity.email_verified

@@ -59,8 +59,7 @@ def get_profile(
     user = session.exec(
         select(User).where(
             User.handle_key == handle.strip().lstrip("@").lower(),
-            User.deleted_at.is_(None),  # type: ignore[union-attr]
-            User.email_verified_at.is_not(None),  # type: ignore[union-attr]
+            *_visible(),
         )
     ).first()
     return to_public(user, locale) if user else None
@@ -159,9 +158,11 @@ def delete_avatar_files(key: str) -> None:
 
 
 def _visible():
+    """Who others can see: confirmed, not deleted, not suspended by moderators."""
     return (
         User.deleted_at.is_(None),  # type: ignore[union-attr]
         User.email_verified_at.is_not(None),  # type: ignore[union-attr]
+        User.suspended_at.is_(None),  # type: ignore[union-attr]
     )
 
 

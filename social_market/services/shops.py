@@ -415,7 +415,9 @@ def get_shop(*, session: Session, slug: object, locale: str | None = None) -> Sh
         .where(
             Shop.slug == slug.strip().lower(),
             Shop.closed_at.is_(None),  # type: ignore[union-attr]
+            Shop.hidden_at.is_(None),  # type: ignore[union-attr]
             User.deleted_at.is_(None),  # type: ignore[union-attr]
+            User.suspended_at.is_(None),  # type: ignore[union-attr]
         )
     ).first()
     if row is None:

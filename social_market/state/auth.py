@@ -18,6 +18,7 @@ from social_market.api.auth_routes import SESSION_COOKIE
 from social_market.db import session_scope
 from social_market.i18n.catalog import DEFAULT_LANGUAGE, gettext, negotiate, normalize_language
 from social_market.models import User
+from social_market.models.user import MODERATOR
 from social_market.services import accounts, cart, countries, profiles
 from social_market.urls import safe_next
 
@@ -59,6 +60,8 @@ class AuthState(rx.State):
     me_name: str = ""
     me_avatar: str = ""
     me_initials: str = ""
+    # Shows the moderation link in the account menu (the page re-checks the role itself).
+    is_moderator: bool = False
     auth_checked: bool = False
 
     # ------------------------------------------------------------------ helpers
@@ -85,6 +88,7 @@ class AuthState(rx.State):
             self.signed_in = False
             self.me_handle = self.me_name = self.me_avatar = self.me_initials = ""
             self.cart_count = 0
+            self.is_moderator = False
         else:
             self._user_id = user.id
             self.signed_in = True
@@ -92,6 +96,7 @@ class AuthState(rx.State):
             self.me_name = user.display_name or user.handle
             self.me_avatar = profiles.avatar_url(user.avatar_key, 96)
             self.me_initials = profiles.initials(self.me_name)
+            self.is_moderator = user.role == MODERATOR
         self._resolve_language(user)
         self.auth_checked = True
 

@@ -77,6 +77,8 @@ _TEXT_KWARGS = {"placeholder", "aria_label", "hint", "title", "alt", "label"}
 # Prop values (ARIA roles, Radix variants) that are not shown as text.
 _NOT_TEXT = {
     "true",
+    "tomato",
+    "2.5rem",
     "false",
     "alert",
     "status",

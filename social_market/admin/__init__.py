@@ -1,0 +1,1 @@
+"""Operator commands (``python -m social_market.admin …``): trusted, run on the server."""
