@@ -113,7 +113,7 @@ def _comment(state, c: rx.Var[CommentCard]) -> rx.Component:
                     ),
                     rx.cond(
                         AuthState.signed_in & ~c.mine,
-                        report_dialog("comment", c.id, size="1"),
+                        report_dialog("comment", c.id),
                     ),
                     rx.cond(
                         c.can_hide & ~c.mine,

@@ -164,7 +164,7 @@ def _actions(card: rx.Var[FeedCard], state) -> rx.Component:
             rx.spacer(),
             rx.cond(
                 AuthState.signed_in & ~card.mine & (card.kind == "post"),
-                report_dialog(card.subject_kind, card.subject_id, size="1"),
+                report_dialog(card.subject_kind, card.subject_id),
             ),
             rx.cond(
                 card.mine & (card.kind == "post"),
