@@ -76,7 +76,7 @@ def test_a_maker_opens_a_shop_and_publishes_a_listing_with_two_photos(page, tmp_
     # The shop page shows it.
     goto(page, "/shop/wandas-weaving")
     expect(page.locator("#shop-name")).to_have_text("Wanda's Weaving")
-    card = page.locator(".sm-listing-card", has_text="Striped wool runner")
+    card = page.locator(".sm-listing-card", has_text="Striped wool runner").first
     expect(card).to_be_visible()
     expect(card.locator("img")).to_have_attribute("loading", "lazy")
     expect(card).to_contain_text("€89.00")
