@@ -26,3 +26,23 @@ async def refresh_search_terms_daily() -> None:
         except Exception:
             log.exception("search: counting common terms failed")
         await asyncio.sleep(DAY)
+
+
+def send_notification_digests() -> int:
+    from social_market.services import notifications
+
+    with session_scope() as session:
+        return notifications.send_digests(session)
+
+
+async def send_notification_digests_daily() -> None:
+    """Once a day (the first run an hour after start), email unread notifications to
+    the people who asked for a digest. Each notification is emailed at most once."""
+    await asyncio.sleep(3600)
+    while True:
+        try:
+            count = await asyncio.to_thread(send_notification_digests)
+            log.info("notifications: %s digest emails queued", count)
+        except Exception:
+            log.exception("notifications: digest run failed")
+        await asyncio.sleep(DAY)

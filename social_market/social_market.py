@@ -20,6 +20,7 @@ from social_market.pages import (
     auth_pages,
     market_pages,
     moderation_pages,
+    notification_pages,
     order_pages,
     people_pages,
     search_pages,
@@ -30,8 +31,10 @@ from social_market.pages import (
 from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
+from social_market.state.live import run_live
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
 from social_market.state.moderation import ModerationState
+from social_market.state.notifications import NotificationSettingsState, NotificationsState
 from social_market.state.oidc import ProviderButtonsState, ProviderSignUpState
 from social_market.state.orders import (
     CartState,
@@ -92,6 +95,8 @@ app = rx.App(
 )
 app.register_lifespan_task(require_current_schema)
 app.register_lifespan_task(jobs.refresh_search_terms_daily)
+app.register_lifespan_task(jobs.send_notification_digests_daily)
+app.register_lifespan_task(run_live)
 
 load = AuthState.load_session
 app.add_page(people_pages.home_page, route=urls.HOME, title="Social Market", on_load=HomeState.load)
@@ -241,6 +246,18 @@ app.add_page(
     route=urls.SETTINGS_PRIVACY,
     title="Privacy · Social Market",
     on_load=PrivacySettingsState.load,
+)
+app.add_page(
+    notification_pages.notifications_page,
+    route=urls.NOTIFICATIONS,
+    title="Notifications · Social Market",
+    on_load=NotificationsState.load,
+)
+app.add_page(
+    notification_pages.notification_settings_page,
+    route=urls.SETTINGS_NOTIFICATIONS,
+    title="Notifications · Settings · Social Market",
+    on_load=NotificationSettingsState.load,
 )
 app.add_page(
     people_pages.not_found_page, route="404", title="Not found · Social Market", on_load=load

@@ -9,6 +9,7 @@ from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
 from social_market.i18n.ui import t, tn
 from social_market.state.auth import AuthState
+from social_market.state.live import LiveState
 from social_market.state.search import SearchState
 
 
@@ -106,6 +107,30 @@ def language_switcher(**props) -> rx.Component:
     )
 
 
+def notifications_bell() -> rx.Component:
+    """The bell with the unread count, live on every page (``LiveState``)."""
+    count = LiveState.unread_notifications
+    return rx.link(
+        rx.icon("bell", size=20, aria_hidden="true"),
+        rx.cond(
+            count > 0,
+            rx.badge(
+                rx.cond(count > 99, "99+", count.to_string()),
+                size="1",
+                variant="solid",
+                id="notification-count",
+            ),
+        ),
+        href=urls.NOTIFICATIONS,
+        aria_label=tn("Notifications, {n} new", "Notifications, {n} new", count),
+        display="flex",
+        align_items="center",
+        gap="4px",
+        color=rx.color("gray", 12),
+        id="notifications-link",
+    )
+
+
 def header() -> rx.Component:
     return rx.el.header(
         rx.hstack(
@@ -128,6 +153,7 @@ def header() -> rx.Component:
                     id="feed-link",
                 ),
             ),
+            rx.cond(AuthState.signed_in, notifications_bell()),
             rx.cond(
                 AuthState.signed_in,
                 rx.link(
@@ -234,6 +260,8 @@ def page(*children, width: str = "1200px") -> rx.Component:
             style={"flex": "1", "outline": "none"},
         ),
         footer(),
+        # Links this tab to its person's live badge (or unlinks it after sign-out).
+        rx.el.span(on_mount=LiveState.connect, hidden=True),
         # Tests wait for this marker: the backend has answered the page's on_load.
         rx.el.span(
             custom_attrs={"data-sm-ready": rx.cond(AuthState.auth_checked, "true", "false")},

@@ -66,16 +66,20 @@ def tn(singular: str, plural: str, count: Var | int, **params) -> Var[str]:
     )
 
 
-def t_var(message: Var) -> Var[str]:
-    """Translate a msgid that arrives as data (e.g. a category name from the server).
+def t_var(message: Var, **params) -> Var[str]:
+    """Translate a msgid that arrives as data (e.g. a category name from the server);
+    ``{name}`` placeholders are filled from ``params`` like ``t``.
 
     The msgid itself must be in the catalogue (marked with ``N_`` where it is defined).
     """
     lang = _lang()
     msg = Var.create(message)
     expr = f"({_HAS_CATALOG} ? window.__smT({lang!s}, {msg!s}) : {msg!s})"
+    var_data = [lang._get_all_var_data(), msg._get_all_var_data()]
+    if params:
+        expr = _with_params(expr, params, var_data)
     return Var(
         _js_expr=f"({expr})",
         _var_type=str,
-        _var_data=rx.vars.VarData.merge(lang._get_all_var_data(), msg._get_all_var_data()),
+        _var_data=rx.vars.VarData.merge(*var_data),
     )

@@ -16,6 +16,7 @@ from social_market.models.market import (
     Shop,
 )
 from social_market.models.moderation import ModerationAction, Report
+from social_market.models.notification import Notification, NotificationOff
 from social_market.models.social import (
     Activity,
     Block,
@@ -46,6 +47,8 @@ __all__ = [
     "ListingPhoto",
     "ModerationAction",
     "Mute",
+    "Notification",
+    "NotificationOff",
     "OidcFlow",
     "OidcSignup",
     "OneTimeToken",

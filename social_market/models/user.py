@@ -52,6 +52,8 @@ class User(SQLModel, table=True):
     )
     # What "share this purchase" offers first: 0 nobody, 1 followers, 2 everyone.
     share_default: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Unread notifications by email once a day (off unless chosen).
+    notify_digest: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None

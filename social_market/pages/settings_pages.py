@@ -53,6 +53,7 @@ def _tabs(active: str) -> rx.Component:
         tab(t("Profile"), urls.SETTINGS, "profile"),
         tab(t("Password & security"), urls.SETTINGS_SECURITY, "security"),
         tab(t("Privacy"), urls.SETTINGS_PRIVACY, "privacy"),
+        tab(t("Notifications"), urls.SETTINGS_NOTIFICATIONS, "notifications"),
         tab(t("Your data"), urls.SETTINGS_DATA, "data"),
         spacing="2",
         wrap="wrap",

@@ -13,6 +13,7 @@ from social_market.components.fields import field, form_error, form_notice
 from social_market.components.layout import page
 from social_market.components.listing_card import upload_src
 from social_market.i18n.ui import t
+from social_market.state.live import LiveState
 from social_market.state.social import (
     CommentsState,
     FeedState,
@@ -55,6 +56,8 @@ def feed_page() -> rx.Component:
                 role="group",
                 aria_label=t("Show"),
             ),
+            # Remounts whenever someone I follow does something: is it new for this page?
+            rx.el.span(key=LiveState.feed_pings.to_string(), on_mount=s.check_new, hidden=True),
             rx.cond(
                 s.has_new,
                 rx.button(

@@ -402,6 +402,23 @@ def _notify(
         ).all()
     )
     buyer_name = buyer.display_name or buyer.handle
+    from social_market.services import notifications
+
+    shop_owners = dict(
+        session.execute(
+            select(Shop.id, Shop.owner_id).where(Shop.id.in_([o.shop_id for o in orders]))  # type: ignore[union-attr, call-overload]
+        ).all()
+    )
+    for order in orders:
+        notifications.notify(
+            session,
+            user_id=shop_owners[order.shop_id],
+            kind=notifications.N_ORDER,
+            detail="placed",
+            actor_id=buyer.id,
+            link=order_url(order.reference),
+            snippet=order.reference,
+        )
     for order in orders:
         to = owners.get(order.shop_id)
         if not to:

@@ -163,7 +163,56 @@ def add_comment(
             .where(about.counter.id == about.id)  # type: ignore[attr-defined]
             .values(comment_count=about.counter.comment_count + 1)  # type: ignore[attr-defined]
         )
+    _tell(session, me, about, parent, comment)
     return comment
+
+
+def _tell(
+    session: Session, me: User, about: Subject, parent: Comment | None, comment: Comment
+) -> None:
+    """Notify the owner of the thing, the author of the comment replied to, and the
+    people @mentioned who may see the thing (each person once)."""
+    from social_market.services import notifications
+
+    link = f"{about.url}#comment-{comment.id}"
+    told = {me.id}
+    if parent is not None and parent.author_id not in told:
+        notifications.notify(
+            session,
+            user_id=parent.author_id,
+            kind=notifications.N_REPLY,
+            actor_id=me.id,
+            link=link,
+            snippet=comment.body,
+        )
+        told.add(parent.author_id)
+    if about.owner_id not in told:
+        notifications.notify(
+            session,
+            user_id=about.owner_id,
+            kind=notifications.N_COMMENT,
+            detail=about.kind,
+            actor_id=me.id,
+            link=link,
+            snippet=comment.body,
+        )
+        told.add(about.owner_id)
+
+    def can_see(user_id: int) -> bool:
+        try:
+            subject(session, user_id, about.kind, about.id)
+        except NotFound:
+            return False
+        return True
+
+    notifications.notify_mentions(
+        session,
+        actor_id=me.id,  # type: ignore[arg-type]
+        body=comment.body,
+        link=link,
+        can_see=can_see,
+        skip=told,  # type: ignore[arg-type]
+    )
 
 
 def _own_comment(session: Session, me: int, comment_id: object) -> Comment:

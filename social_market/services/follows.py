@@ -82,6 +82,16 @@ def follow(*, session: Session, actor_id: object, handle: object) -> bool:
     from social_market.services import feed
 
     feed.record_follow(session, me.id, them.id)  # type: ignore[arg-type]
+    from social_market.services import notifications
+
+    notifications.notify(
+        session,
+        user_id=them.id,  # type: ignore[arg-type]
+        kind=notifications.N_FOLLOW,
+        actor_id=me.id,
+        link=f"/u/{me.handle}",
+        subject_key="follow",
+    )
     return True
 
 

@@ -46,7 +46,7 @@ def set_like(
 ) -> tuple[bool, int]:
     """Like (``on`` True) or unlike; idempotent. Returns (liked, like count)."""
     me = require_user(session, actor_id)
-    kind, sid, _ = _check(session, me.id, subject_kind, subject_id)  # type: ignore[arg-type]
+    kind, sid, owner = _check(session, me.id, subject_kind, subject_id)  # type: ignore[arg-type]
     table = _TABLES[kind]
     want = on is True
     changed = False
@@ -76,8 +76,32 @@ def set_like(
             .where(table.id == sid)  # type: ignore[attr-defined]
             .values(like_count=table.like_count + delta)  # type: ignore[attr-defined]
         )
+        if want:
+            _tell(session, me.id, kind, sid, owner)  # type: ignore[arg-type]
     count = session.exec(select(table.like_count).where(table.id == sid)).one()  # type: ignore[attr-defined]
     return want, int(count)
+
+
+def _tell(session: Session, me: int, kind: str, sid: int, owner: int) -> None:
+    """Tell the owner once per person and thing (liking again after unliking is silent)."""
+    from social_market.services import notifications
+
+    if kind == "comment":
+        comment = session.get(Comment, sid)
+        about = comments.subject(session, me, comment.subject_kind, comment.subject_id)  # type: ignore[union-attr]
+        link, snippet = f"{about.url}#comment-{sid}", comment.body  # type: ignore[union-attr]
+    else:
+        link, snippet = comments.subject(session, me, kind, sid).url, ""
+    notifications.notify(
+        session,
+        user_id=owner,
+        kind=notifications.N_LIKE,
+        detail=kind,
+        actor_id=me,
+        link=link,
+        snippet=snippet,
+        subject_key=f"like:{kind}:{sid}",
+    )
 
 
 def erase_subject(session: Session, kind: str, subject_id: int) -> None:

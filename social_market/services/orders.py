@@ -217,6 +217,7 @@ def confirm_payment(*, session: Session, owner_id: object, reference: object) ->
     actor, order, owner = _load(session, owner_id, reference)
     _require_step(order, owner, actor.id, PAID)  # type: ignore[arg-type]
     _step(session, order, PAID)
+    _tell(session, order, owner, actor.id, PAID)  # type: ignore[arg-type]
     return order
 
 
@@ -230,6 +231,7 @@ def mark_shipped(
     )
     _require_step(order, owner, actor.id, SHIPPED)  # type: ignore[arg-type]
     _step(session, order, SHIPPED, tracking_number=tracking)
+    _tell(session, order, owner, actor.id, SHIPPED)  # type: ignore[arg-type]
     _email_buyer(
         session,
         order,
@@ -248,6 +250,7 @@ def mark_delivered(*, session: Session, actor_id: object, reference: object) -> 
     actor, order, owner = _load(session, actor_id, reference)
     _require_step(order, owner, actor.id, DELIVERED)  # type: ignore[arg-type]
     _step(session, order, DELIVERED)
+    _tell(session, order, owner, actor.id, DELIVERED)  # type: ignore[arg-type]
     return order
 
 
@@ -261,6 +264,7 @@ def cancel_order(*, session: Session, actor_id: object, reference: object, reaso
     by_shop = actor.id == owner
     _step(session, order, CANCELLED, cancel_reason=why)
     _restock(session, order.id)  # type: ignore[arg-type]
+    _tell(session, order, owner, actor.id, CANCELLED)  # type: ignore[arg-type]
     if by_shop:
         _email_buyer(
             session,
@@ -311,6 +315,21 @@ def _restock(session: Session, order_id: int) -> None:
 
 def _link(path: str) -> str:
     return get_settings().public_base_url.rstrip("/") + path
+
+
+def _tell(session: Session, order: Order, owner_id: int, actor_id: int, status: str) -> None:
+    """Notify the other side of the order that it moved on."""
+    from social_market.services import notifications
+
+    notifications.notify(
+        session,
+        user_id=order.buyer_id if actor_id == owner_id else owner_id,
+        kind=notifications.N_ORDER,
+        detail=status,
+        actor_id=actor_id,
+        link=order_url(order.reference),
+        snippet=order.reference,
+    )
 
 
 def _email_buyer(session: Session, order: Order, *, subject: str, body: str) -> None:

@@ -236,7 +236,35 @@ def _store(session: Session, shop: Shop, fields: dict, photos: list[tuple[str, s
     from social_market.services import feed  # feed reads posts; posts tell feeds
 
     feed.ping_audience_after_commit(session, actor_id=shop.owner_id, shop_id=shop.id)
+    _tell(session, shop, post, fields["listing_ids"])
     return post
+
+
+def _tell(session: Session, shop: Shop, post: Post, listing_ids: list[int]) -> None:
+    """Mentions in the text, and, for a special offer, every follower of the shop (after
+    commit, off the request)."""
+    from social_market.services import notifications, privacy
+
+    link = f"/post/{post.id}"
+
+    def can_see(user_id: int) -> bool:
+        level = privacy.shop_relation(session, user_id, shop.id or 0, shop.owner_id)
+        return privacy.can_see(post.audience, level)
+
+    notifications.notify_mentions(
+        session, actor_id=shop.owner_id, body=post.body, link=link, can_see=can_see
+    )
+    if post.kind == OFFER:
+        title = ""
+        if listing_ids:
+            title = session.exec(select(Listing.title).where(Listing.id == listing_ids[0])).first()
+        notifications.notify_shop_followers_after_commit(
+            session,
+            shop_id=shop.id or 0,
+            actor_id=shop.owner_id,
+            post_id=post.id or 0,
+            body=post.body or title or shop.name,
+        )
 
 
 def store_photo(*, session: Session, actor_id: object, data: bytes) -> str:

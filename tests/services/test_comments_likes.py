@@ -189,3 +189,59 @@ def test_an_empty_or_oversized_comment_is_refused(db):
             comments.add_comment(
                 session=db, actor_id=a.id, subject_kind="post", subject_id=post.id, body=body
             )
+
+
+def test_concurrent_likes_and_unlikes_never_miscount_on_postgresql(postgresql_engine):
+    """10 people like and unlike one post from 20 threads at once: the count always
+    equals the like rows, and each person's owner notification exists at most once."""
+    import threading
+
+    from sqlmodel import Session, func, select
+
+    from social_market.models import Like, Notification, Post
+    from social_market.services import ratelimit
+
+    with Session(postgresql_engine) as s:
+        maker = make_user(s)
+        open_shop_for(s, maker)
+        post = _post(s, maker)
+        fans = [make_user(s) for _ in range(10)]
+        s.commit()
+        post_id, maker_id, fan_ids = post.id, maker.id, [f.id for f in fans]
+    ratelimit.reset_all()
+    barrier = threading.Barrier(20)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(8):
+                with Session(postgresql_engine) as s:
+                    likes.set_like(
+                        session=s,
+                        actor_id=fan_ids[(n + i) % 10],
+                        subject_kind="post",
+                        subject_id=post_id,
+                        on=(n + i) % 3 != 0,
+                    )
+                    s.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    with Session(postgresql_engine) as s:
+        rows = s.exec(
+            select(func.count()).where(Like.subject_kind == "post", Like.subject_id == post_id)
+        ).one()
+        assert s.get(Post, post_id).like_count == rows
+        told = s.exec(
+            select(Notification.actor_id, func.count())
+            .where(Notification.user_id == maker_id, Notification.kind == "like")
+            .group_by(Notification.actor_id)
+        ).all()
+        assert all(n == 1 for _, n in told)
