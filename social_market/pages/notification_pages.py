@@ -7,6 +7,7 @@ import reflex as rx
 from social_market.components.avatar import avatar
 from social_market.components.fields import form_error, form_notice
 from social_market.components.layout import page
+from social_market.components.live import on_change
 from social_market.i18n.ui import t, t_var
 from social_market.models.notification import KINDS
 from social_market.services.notifications import KIND_LABELS, NotificationCard
@@ -68,11 +69,7 @@ def notifications_page() -> rx.Component:
                 align="center",
             ),
             # Remounts (and refreshes the list) whenever the live badge changes.
-            rx.el.span(
-                key=LiveState.unread_notifications.to_string(),
-                on_mount=s.refresh,
-                hidden=True,
-            ),
+            on_change(LiveState.unread_notifications, s.refresh),
             rx.cond(
                 s.items.length() > 0,
                 rx.el.ul(

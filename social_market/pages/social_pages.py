@@ -12,6 +12,7 @@ from social_market.components.feed_card import card_list
 from social_market.components.fields import field, form_error, form_notice
 from social_market.components.layout import page
 from social_market.components.listing_card import upload_src
+from social_market.components.live import on_change
 from social_market.i18n.ui import t
 from social_market.state.live import LiveState
 from social_market.state.social import (
@@ -57,7 +58,7 @@ def feed_page() -> rx.Component:
                 aria_label=t("Show"),
             ),
             # Remounts whenever someone I follow does something: is it new for this page?
-            rx.el.span(key=LiveState.feed_pings.to_string(), on_mount=s.check_new, hidden=True),
+            on_change(LiveState.feed_pings, s.check_new),
             rx.cond(
                 s.has_new,
                 rx.button(

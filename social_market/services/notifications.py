@@ -463,9 +463,9 @@ def _digest_text(user: User, notes: list[Notification], names: dict) -> tuple[st
         template = gettext(lang, TEMPLATES[template_key(note.kind, note.detail)])
         line = template.format(name=names.get(note.actor_id, ""), snippet=note.snippet)
         lines.append(f"• {line}\n  {base}{note.link}")
-    subject = gettext(lang, "Your news on Social Market")
-    intro = gettext(lang, "Here is what you missed since yesterday:")
-    outro = gettext(lang, "Turn this email off in your notification settings: {url}").format(
+    subject = gettext(lang, N_("Your news on Social Market"))
+    intro = gettext(lang, N_("Here is what you missed since yesterday:"))
+    outro = gettext(lang, N_("Turn this email off in your notification settings: {url}")).format(
         url=f"{base}/settings/notifications"
     )
     return subject, f"{intro}\n\n" + "\n\n".join(lines) + f"\n\n{outro}\n"

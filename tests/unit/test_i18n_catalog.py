@@ -90,6 +90,7 @@ _NOT_TEXT = {
     "ghost",
 }
 _NOT_TEXT |= {"outline", "surface", "classic", "none", "auto", "inherit", "currentColor", "gray"}
+_NOT_TEXT |= {"bold", "regular", "transparent"}
 
 
 def _name(node) -> str:
