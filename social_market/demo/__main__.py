@@ -10,9 +10,10 @@ from sqlmodel import select
 from social_market.db import get_engine, session_scope
 from social_market.demo.generator import DEMO_PASSWORD, MODERATOR, NAMED, add_moderator, generate
 from social_market.demo.market import generate_market
+from social_market.demo.social import generate_social
 from social_market.migrations import check_schema
 from social_market.models import User
-from social_market.services import search
+from social_market.services import notifications, search
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,10 +45,22 @@ def main(argv: list[str] | None = None) -> int:
                 listings_per_shop=args.listings_per_shop,
             )
             search.refresh_common_terms(session)
+            social = generate_social(
+                session,
+                user_ids=summary.user_ids,
+                maker_ids=summary.maker_ids,
+                shop_ids=market.shop_ids,
+                seed=args.seed,
+            )
         moderator = add_moderator(session)
+    notifications.wait_for_fan_out()  # special offers reach followers after commit
     print(f"Demo data: {len(summary.user_ids)} people ({len(summary.maker_ids)} makers).")
     if market is not None:
         print(f"  {len(market.shop_ids)} shops, {len(market.listing_ids)} listings.")
+        print(
+            f"  {social.follows} follows, {social.posts} posts, {social.shares} shared"
+            f" purchases, {social.comments} comments."
+        )
     for handle, email, *_ in NAMED:
         print(f"  sign in as {email} / {DEMO_PASSWORD}   (profile /u/{handle})")
     if moderator is not None:

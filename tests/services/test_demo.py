@@ -33,3 +33,35 @@ def test_demo_data_has_shops_listings_with_photos_hearts_and_orders(db):
     assert statuses <= {"placed", "paid", "shipped"}
     found = search.search_listings(session=db, query=search.parse_search_params({"q": "studio"}))
     assert found.items, "demo listings are searchable"
+
+
+def test_demo_social_life_fills_the_first_accounts_feed_and_notifications(db):
+    from social_market.demo.social import generate_social
+    from social_market.models import Comment, Post, SharedPurchase
+    from social_market.services import feed, notifications
+
+    people = generate(db, users=12, seed=3, with_avatars=False, maker_share=0.5)
+    buyers = [u for u in people.user_ids if u not in people.maker_ids]
+    market = generate_market(
+        db,
+        maker_ids=people.maker_ids,
+        buyer_ids=buyers,
+        seed=3,
+        listings_per_shop=2,
+        photos_per_listing=1,
+    )
+    social = generate_social(
+        db,
+        user_ids=people.user_ids,
+        maker_ids=people.maker_ids,
+        shop_ids=market.shop_ids,
+        seed=3,
+    )
+    assert social.follows > 12 and social.posts >= len(people.maker_ids)
+    assert db.exec(select(func.count()).select_from(Post)).one() >= social.posts  # + new pieces
+    assert db.exec(select(func.count()).select_from(SharedPurchase)).one() == social.shares
+    assert db.exec(select(func.count()).select_from(Comment)).one() == social.comments > 0
+    ben = people.user_ids[1]
+    assert feed.feed_page(session=db, viewer_id=ben).cards, "ben's feed has something"
+    anna = people.user_ids[0]
+    assert notifications.list_notifications(session=db, actor_id=anna)[0]
