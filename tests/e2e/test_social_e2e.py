@@ -226,3 +226,43 @@ def test_privacy_settings_and_muting(new_context):
     page.locator("#muted-people").get_by_role("button", name="Unmute Noisy Nell").click()
     goto(page, "/feed")
     expect(page.locator(".sm-feed-card", has_text="BUY NOW")).to_be_visible()
+
+
+def test_rate_limits_on_posts_comments_and_follows_say_so_and_keep_the_text(new_context):
+    from social_market.services import comments, ratelimit
+    from social_market.services import follows as follow_service
+
+    with session_scope() as session:
+        maker = make_user(session, handle="busymaker")
+        talker = make_user(session, handle="chattychris")
+        make_user(session, handle="popularpat")
+        open_shop_for(session, maker, slug="busy-shop")
+        post = posts.create_post(
+            session=session, actor_id=maker.id, form={"kind": "news", "body": "Open studio"}
+        )
+        emails, ids, post_id = (maker.email, talker.email), (maker.id, talker.id), post.id
+    # Use up the hour's allowance (the backend shares this process's limiter).
+    for _ in range(20):
+        ratelimit.count(posts.POSTS_PER_HOUR, "post", str(ids[0]))
+    for _ in range(60):
+        ratelimit.count(comments.COMMENTS_PER_HOUR, "comment", str(ids[1]))
+    for _ in range(120):
+        ratelimit.count(follow_service.FOLLOWS_PER_HOUR, "follow", str(ids[1]))
+
+    maker_page = new_context().new_page()
+    sign_in(maker_page, emails[0], PASSWORD, next_path="/shop/busy-shop")
+    composer = maker_page.locator("#post-composer")
+    composer.get_by_label("Text").fill("One more thing")
+    composer.locator("#post-submit").click()
+    expect(composer.get_by_text("You have posted a lot in the last hour")).to_be_visible()
+    expect(composer.get_by_label("Text")).to_have_value("One more thing")
+
+    page = new_context().new_page()
+    sign_in(page, emails[1], PASSWORD, next_path=f"/post/{post_id}")
+    page.get_by_placeholder("Write a comment").fill("Can I come by?")
+    page.get_by_role("button", name="Comment", exact=True).click()
+    expect(page.get_by_text("You have commented a lot in the last hour")).to_be_visible()
+    expect(page.get_by_placeholder("Write a comment")).to_have_value("Can I come by?")
+    goto(page, "/u/popularpat")
+    page.locator("#follow-button").click()
+    expect(page.get_by_text("You have followed a lot of people in the last hour")).to_be_visible()
