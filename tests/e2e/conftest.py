@@ -115,6 +115,7 @@ class EventInjector:
     def __init__(self, page: Page) -> None:
         self.server = None
         self.prefix = "42"
+        self.received: list[str] = []  # everything the backend sent this page
         page.route_web_socket(re.compile(r"/_event"), self._route)
 
     def _route(self, ws) -> None:
@@ -127,7 +128,12 @@ class EventInjector:
             server.send(message)
 
         ws.on_message(from_page)
-        server.on_message(lambda message: ws.send(message))
+
+        def from_server(message):
+            self.received.append(message if isinstance(message, str) else repr(message))
+            ws.send(message)
+
+        server.on_message(from_server)
 
     def send(self, state_cls, handler: str, payload: dict) -> None:
         assert self.server is not None, "page has no websocket yet"
