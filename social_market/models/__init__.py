@@ -15,6 +15,7 @@ from social_market.models.market import (
     ShippingRate,
     Shop,
 )
+from social_market.models.messaging import Conversation, ConversationMember, Message
 from social_market.models.moderation import ModerationAction, Report
 from social_market.models.notification import Notification, NotificationOff
 from social_market.models.social import (
@@ -37,6 +38,8 @@ __all__ = [
     "Block",
     "CartItem",
     "Comment",
+    "Conversation",
+    "ConversationMember",
     "DataExport",
     "ExternalIdentity",
     "FavouriteListing",
@@ -45,6 +48,7 @@ __all__ = [
     "Like",
     "Listing",
     "ListingPhoto",
+    "Message",
     "ModerationAction",
     "Mute",
     "Notification",

@@ -54,6 +54,8 @@ class User(SQLModel, table=True):
     share_default: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Unread notifications by email once a day (off unless chosen).
     notify_digest: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # Unread messages by email after a while (on unless turned off).
+    email_messages: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None

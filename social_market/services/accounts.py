@@ -620,6 +620,7 @@ def delete_account(
         feed,
         follows,
         likes,
+        messaging,
         notifications,
         privacy,
         shares,
@@ -630,7 +631,7 @@ def delete_account(
     data_export.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
     follows.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
     blocks.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
-    for social in (shares, comments, likes, feed, privacy, notifications):
+    for social in (shares, comments, likes, feed, privacy, notifications, messaging):
         social.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type, attr-defined]
     if old_avatar:
         from social_market.services.after_commit import on_commit

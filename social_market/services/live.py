@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 FEED = "feed"  # new activity in someone's feed
 NOTIFICATIONS = "notifications"  # someone's unread notification count changed
-TOPICS = (FEED, NOTIFICATIONS)
+MESSAGES = "messages"  # a conversation of theirs has a new message or read mark
+TOPICS = (FEED, NOTIFICATIONS, MESSAGES)
 CHANNEL = "social_market:live"
 
 Subscriber = Callable[[str, list[int]], None]

@@ -1,0 +1,898 @@
+"""Conversations: direct ones between two people (one per pair and subject: a listing,
+an order, or nothing) and named groups of up to 20.
+
+The database is the source of truth: a message is committed first, then its members'
+open pages are told (``services/live.py``, after commit); a page that missed a push
+catches up from the database. Every function checks membership itself: for anyone
+who isn't an active member a conversation doesn't exist, whatever id they send.
+
+Who may start a conversation: the recipient's "who can message me" setting (everyone,
+people they follow, or only shops and buyers they have orders with), never across a
+block. A conversation about an order is always open between its buyer and shop.
+"""
+
+from __future__ import annotations
+
+from limits import parse
+from pydantic import BaseModel
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from social_market.i18n.catalog import N_
+from social_market.i18n.format import format_ago
+from social_market.models import (
+    Conversation,
+    ConversationMember,
+    Follow,
+    Listing,
+    Message,
+    Order,
+    Shop,
+    User,
+    utcnow,
+)
+from social_market.models.market import ACTIVE, SOLD_OUT
+from social_market.models.messaging import DIRECT, GROUP, MAX_GROUP
+from social_market.services import live, profiles, ratelimit
+from social_market.services.accounts import require_user
+from social_market.services.blocks import is_blocked_between
+from social_market.services.errors import InvalidInput, NotAllowed, NotFound
+from social_market.services.ids import MAX_ID, as_id
+from social_market.services.listings import photo_url as listing_photo_url
+from social_market.services.rich_text import Segment, segments
+from social_market.services.text import clean_text
+from social_market.urls import listing_url, order_url
+
+MESSAGES_PER_HOUR = parse("300/hour")
+CONVERSATIONS_PER_HOUR = parse("30/hour")
+MAX_BODY = 4000
+MAX_TITLE = 80
+PAGE = 30  # messages per history page
+INBOX_PAGE = 30
+SEARCH_LIMIT = 30
+SUBJECT_KINDS = ("", "listing", "order")
+
+
+class SubjectCard(BaseModel):
+    """What a conversation is about, as its members see it."""
+
+    kind: str  # listing | order
+    title: str
+    detail: str
+    url: str
+    photo_url: str
+
+
+class MemberView(BaseModel):
+    id: int
+    handle: str
+    name: str
+    avatar: str
+    initials: str
+
+
+class ConversationRow(BaseModel):
+    """One line of the inbox."""
+
+    id: int
+    title: str
+    avatar: str
+    initials: str
+    preview: str
+    when: str
+    unread: int
+    is_group: bool
+    subject_title: str
+    cursor: str
+
+
+class MessageView(BaseModel):
+    id: int
+    mine: bool
+    sender_name: str
+    sender_handle: str
+    avatar: str
+    initials: str
+    segments: list[Segment]
+    when: str
+    read: bool  # (own messages) every other member has read it
+
+
+class ConversationView(BaseModel):
+    id: int
+    is_group: bool
+    title: str
+    members: list[MemberView]
+    subject: SubjectCard | None
+    is_creator: bool
+    can_send: bool
+    archived: bool
+
+
+class SearchHit(BaseModel):
+    conversation_id: int
+    message_id: int
+    title: str
+    sender_name: str
+    text: str
+    when: str
+
+
+def _not_found() -> NotFound:
+    return NotFound("We couldn't find that conversation.")
+
+
+# --- who may talk to whom -----------------------------------------------------------
+
+
+def _have_order_between(session: Session, a: int, b: int) -> bool:
+    """Has one of the two bought from the other's shop?"""
+    row = session.exec(
+        select(Order.id)
+        .join(Shop, Shop.id == Order.shop_id)  # type: ignore[arg-type]
+        .where(
+            or_(
+                (Order.buyer_id == a) & (Shop.owner_id == b),
+                (Order.buyer_id == b) & (Shop.owner_id == a),
+            )
+        )
+        .limit(1)
+    ).first()
+    return row is not None
+
+
+def may_start(session: Session, me: int, them: User) -> bool:
+    """May ``me`` start a conversation with ``them`` (their setting, and no block)?"""
+    if them.id == me or them.deleted_at is not None or them.suspended_at is not None:
+        return False
+    if is_blocked_between(session, me, them.id):
+        return False
+    if them.messages_from == "everyone":
+        return True
+    if them.messages_from == "following":
+        return session.get(Follow, (them.id, me)) is not None
+    return _have_order_between(session, me, them.id)  # type: ignore[arg-type]
+
+
+def _person(session: Session, handle: object) -> User:
+    if not isinstance(handle, str) or not 1 <= len(handle) <= 40:
+        raise NotFound("We couldn't find that person.")
+    user = session.exec(select(User).where(User.handle_key == handle.lower())).first()
+    if user is None or user.deleted_at is not None or user.suspended_at is not None:
+        raise NotFound("We couldn't find that person.")
+    return user
+
+
+# --- starting ----------------------------------------------------------------------
+
+
+def _subject_other_party(
+    session: Session, me: int, subject_kind: str, subject_id: int | None
+) -> int | None:
+    """The person a subject puts me in touch with (listing: its maker; order: the
+    other side), or None when the subject names nobody."""
+    if subject_kind == "listing":
+        listing = session.get(Listing, subject_id) if subject_id else None
+        shop = session.get(Shop, listing.shop_id) if listing else None
+        if listing is None or shop is None or listing.state not in (ACTIVE, SOLD_OUT):
+            raise NotFound("We couldn't find that listing.")
+        if shop.closed_at is not None or listing.hidden_at or shop.hidden_at:
+            raise NotFound("We couldn't find that listing.")
+        return shop.owner_id
+    if subject_kind == "order":
+        order = session.get(Order, subject_id) if subject_id else None
+        shop = session.get(Shop, order.shop_id) if order else None
+        if order is None or shop is None or me not in (order.buyer_id, shop.owner_id):
+            raise NotFound("We couldn't find that order.")
+        return shop.owner_id if me == order.buyer_id else order.buyer_id
+    return None
+
+
+def start_direct(
+    *,
+    session: Session,
+    actor_id: object,
+    handle: object = None,
+    subject_kind: object = "",
+    subject_id: object = None,
+) -> Conversation:
+    """The direct conversation between the actor and someone (by handle, or the other
+    party of a listing or order), about that subject: reused if it exists."""
+    me = require_user(session, actor_id)
+    if subject_kind not in SUBJECT_KINDS:
+        raise NotFound("We couldn't find that.")
+    sid = as_id(subject_id) if subject_kind else None
+    if subject_kind and sid is None:
+        raise NotFound("We couldn't find that.")
+    other_id = _subject_other_party(session, me.id, str(subject_kind), sid)  # type: ignore[arg-type]
+    if handle not in (None, ""):
+        them = _person(session, handle)
+        if other_id is not None and subject_kind == "order" and them.id != other_id:
+            raise NotFound("We couldn't find that order.")
+        if subject_kind == "listing" and them.id != other_id and me.id != other_id:
+            raise NotFound("We couldn't find that listing.")
+    elif other_id is not None:
+        them = session.get(User, other_id)  # type: ignore[assignment]
+    else:
+        raise NotFound("We couldn't find that person.")
+    if them is None or them.id == me.id:
+        raise InvalidInput("You can't start a conversation with yourself.")
+    low, high = sorted((me.id, them.id))  # type: ignore[type-var]
+    key = f"{low}:{high}:{subject_kind}:{sid or ''}"
+    existing = session.exec(select(Conversation).where(Conversation.pair_key == key)).first()
+    if existing is not None:
+        if is_blocked_between(session, me.id, them.id):
+            raise NotAllowed("You can't message this person.")
+        return existing
+    if subject_kind != "order" and not may_start(session, me.id, them):  # type: ignore[arg-type]
+        raise NotAllowed("This person doesn't take messages from you.")
+    if subject_kind == "order" and is_blocked_between(session, me.id, them.id):
+        raise NotAllowed("You can't message this person.")
+    ratelimit.hit(
+        CONVERSATIONS_PER_HOUR,
+        "conversation",
+        str(me.id),
+        message=N_("You have started a lot of conversations in the last hour. Please wait."),
+    )
+    conversation = Conversation(
+        kind=DIRECT,
+        subject_kind=str(subject_kind),
+        subject_id=sid,
+        pair_key=key,
+        created_by=me.id,  # type: ignore[arg-type]
+    )
+    try:
+        with session.begin_nested():
+            session.add(conversation)
+            session.flush()
+            for uid in (me.id, them.id):
+                session.add(ConversationMember(conversation_id=conversation.id, user_id=uid))  # type: ignore[arg-type]
+            session.flush()
+    except IntegrityError:  # started at the same moment from the other side
+        return session.exec(select(Conversation).where(Conversation.pair_key == key)).one()
+    return conversation
+
+
+def _title(value: object) -> str:
+    title = clean_text(value, field="title", label=N_("Name"), max_length=MAX_TITLE)
+    if not title:
+        raise InvalidInput("Please give the group a name.", field="title")
+    return title
+
+
+def create_group(
+    *, session: Session, actor_id: object, title: object, handles: object
+) -> Conversation:
+    """A named group of the actor and up to 19 others who take messages from them."""
+    me = require_user(session, actor_id)
+    name = _title(title)
+    if not isinstance(handles, list) or not all(isinstance(h, str) for h in handles):
+        raise InvalidInput("Please choose who to invite.", field="members")
+    unique = list(dict.fromkeys(h.strip().lstrip("@").lower() for h in handles if h.strip()))
+    if not unique:
+        raise InvalidInput("Please choose who to invite.", field="members")
+    if len(unique) + 1 > MAX_GROUP:
+        raise InvalidInput("A group has at most {count} people.", field="members", count=MAX_GROUP)
+    people = [_person(session, h) for h in unique]
+    for person in people:
+        if person.id == me.id:
+            continue
+        if not may_start(session, me.id, person):  # type: ignore[arg-type]
+            raise NotAllowed(
+                "{name} doesn't take messages from you.", name=person.display_name or person.handle
+            )
+    ratelimit.hit(
+        CONVERSATIONS_PER_HOUR,
+        "conversation",
+        str(me.id),
+        message=N_("You have started a lot of conversations in the last hour. Please wait."),
+    )
+    conversation = Conversation(kind=GROUP, title=name, created_by=me.id)  # type: ignore[arg-type]
+    session.add(conversation)
+    session.flush()
+    for uid in dict.fromkeys([me.id, *(p.id for p in people)]):
+        session.add(ConversationMember(conversation_id=conversation.id, user_id=uid))  # type: ignore[arg-type]
+    session.flush()
+    return conversation
+
+
+# --- membership --------------------------------------------------------------------
+
+
+def _membership(session: Session, me: int, conversation_id: object) -> ConversationMember:
+    cid = as_id(conversation_id)
+    member = session.get(ConversationMember, (cid, me)) if cid else None
+    if member is None or member.left_at is not None:
+        raise _not_found()
+    return member
+
+
+def _active_ids(session: Session, conversation_id: int) -> list[int]:
+    return list(
+        session.exec(
+            select(ConversationMember.user_id).where(
+                ConversationMember.conversation_id == conversation_id,
+                ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+    )
+
+
+def _own_group(session: Session, me: int, conversation_id: object) -> Conversation:
+    member = _membership(session, me, conversation_id)
+    conversation = session.get(Conversation, member.conversation_id)
+    if conversation is None or conversation.kind != GROUP:
+        raise _not_found()
+    if conversation.created_by != me:
+        raise NotAllowed("Only the person who started the group can change who is in it.")
+    return conversation
+
+
+def add_member(
+    *, session: Session, actor_id: object, conversation_id: object, handle: object
+) -> None:
+    me = require_user(session, actor_id)
+    conversation = _own_group(session, me.id, conversation_id)  # type: ignore[arg-type]
+    person = _person(session, handle)
+    active = _active_ids(session, conversation.id)  # type: ignore[arg-type]
+    if person.id in active:
+        return
+    if len(active) >= MAX_GROUP:
+        raise InvalidInput("A group has at most {count} people.", field="members", count=MAX_GROUP)
+    if not may_start(session, me.id, person):  # type: ignore[arg-type]
+        raise NotAllowed(
+            "{name} doesn't take messages from you.", name=person.display_name or person.handle
+        )
+    row = session.get(ConversationMember, (conversation.id, person.id))
+    if row is None:
+        row = ConversationMember(conversation_id=conversation.id, user_id=person.id)  # type: ignore[arg-type]
+    row.left_at, row.archived = None, False
+    row.joined_at = utcnow()
+    row.last_message_id = conversation.last_message_id
+    row.last_read_id = conversation.last_message_id  # history before joining isn't "new"
+    session.add(row)
+    session.flush()
+    live.publish_after_commit(session, live.MESSAGES, [*active, person.id])  # type: ignore[list-item]
+
+
+def remove_member(
+    *, session: Session, actor_id: object, conversation_id: object, user_id: object
+) -> None:
+    me = require_user(session, actor_id)
+    conversation = _own_group(session, me.id, conversation_id)  # type: ignore[arg-type]
+    uid = as_id(user_id)
+    if uid == me.id:
+        raise InvalidInput("To go, leave the group.")
+    row = session.get(ConversationMember, (conversation.id, uid)) if uid else None
+    if row is None or row.left_at is not None:
+        raise NotFound("That person isn't in this group.")
+    row.left_at = utcnow()
+    session.add(row)
+    session.flush()
+    live.publish_after_commit(session, live.MESSAGES, [*_active_ids(session, conversation.id), uid])  # type: ignore[arg-type, list-item]
+
+
+def leave(*, session: Session, actor_id: object, conversation_id: object) -> None:
+    me = require_user(session, actor_id)
+    member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    conversation = session.get(Conversation, member.conversation_id)
+    if conversation is None or conversation.kind != GROUP:
+        raise InvalidInput("You can archive a conversation between two people, not leave it.")
+    member.left_at = utcnow()
+    session.add(member)
+    session.flush()
+    live.publish_after_commit(session, live.MESSAGES, _active_ids(session, conversation.id))  # type: ignore[arg-type]
+
+
+def set_archived(
+    *, session: Session, actor_id: object, conversation_id: object, archived: object
+) -> None:
+    me = require_user(session, actor_id)
+    member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    if not isinstance(archived, bool):
+        raise InvalidInput("Please reload the page and try again.")
+    member.archived = archived
+    session.add(member)
+    session.flush()
+
+
+# --- sending and reading ------------------------------------------------------------
+
+
+def can_send(session: Session, me: int, conversation: Conversation) -> bool:
+    """Nobody sends across a block in a conversation between two people."""
+    if conversation.kind == GROUP:
+        return True
+    others = [u for u in _active_ids(session, conversation.id) if u != me]  # type: ignore[arg-type]
+    return bool(others) and not any(is_blocked_between(session, me, o) for o in others)
+
+
+def send_message(
+    *, session: Session, actor_id: object, conversation_id: object, body: object
+) -> Message:
+    """Add a message (the caller commits); members' pages are told after commit."""
+    me = require_user(session, actor_id)
+    member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    conversation = session.get(Conversation, member.conversation_id)
+    if conversation is None:
+        raise _not_found()
+    text = clean_text(body, field="body", label=N_("Message"), max_length=MAX_BODY, multiline=True)
+    if not text.strip():
+        raise InvalidInput("Please write something.", field="body")
+    if not can_send(session, me.id, conversation):  # type: ignore[arg-type]
+        raise NotAllowed("You can't message this person.")
+    ratelimit.hit(
+        MESSAGES_PER_HOUR,
+        "message",
+        str(me.id),
+        message=N_("You have sent a lot of messages in the last hour. Please wait a little."),
+    )
+    message = Message(conversation_id=conversation.id, sender_id=me.id, body=text)  # type: ignore[arg-type]
+    session.add(message)
+    session.flush()
+    session.exec(
+        update(Conversation)
+        .where(Conversation.id == conversation.id)  # type: ignore[arg-type]
+        .values(last_message_id=message.id)
+    )
+    # Every active member's inbox moves it up (and out of their archive); the sender has read it.
+    session.exec(
+        update(ConversationMember)
+        .where(
+            ConversationMember.conversation_id == conversation.id,  # type: ignore[arg-type]
+            ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values(last_message_id=message.id, archived=False)
+    )
+    session.exec(
+        update(ConversationMember)
+        .where(
+            ConversationMember.conversation_id == conversation.id,  # type: ignore[arg-type]
+            ConversationMember.user_id == me.id,  # type: ignore[arg-type]
+        )
+        .values(last_read_id=message.id)
+    )
+    session.expire(member)
+    live.publish_after_commit(session, live.MESSAGES, _active_ids(session, conversation.id))  # type: ignore[arg-type]
+    return message
+
+
+def mark_read(
+    *, session: Session, actor_id: object, conversation_id: object, up_to: object = None
+) -> bool:
+    """Mark the conversation read up to a message id (default: all). Tells the others
+    (read receipts) when it changed anything."""
+    me = require_user(session, actor_id)
+    member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    limit = member.last_message_id
+    if up_to not in (None, ""):
+        wanted = as_id(up_to)
+        if wanted is None:
+            raise InvalidInput("Please reload the page and try again.")
+        limit = min(limit, wanted)
+    result = session.exec(
+        update(ConversationMember)
+        .where(
+            ConversationMember.conversation_id == member.conversation_id,  # type: ignore[arg-type]
+            ConversationMember.user_id == me.id,  # type: ignore[arg-type]
+            ConversationMember.last_read_id < limit,  # type: ignore[arg-type]
+        )
+        .values(last_read_id=limit)
+    )
+    changed = bool(result.rowcount)  # type: ignore[attr-defined]
+    if changed:
+        session.expire(member)
+        live.publish_after_commit(
+            session, live.MESSAGES, _active_ids(session, member.conversation_id)
+        )
+    return changed
+
+
+def unread_conversations(session: Session, user_id: int) -> int:
+    """How many of the person's conversations have unread messages (the header badge)."""
+    return int(
+        session.exec(
+            select(func.count()).where(
+                ConversationMember.user_id == user_id,
+                ConversationMember.archived.is_(False),  # type: ignore[attr-defined]
+                ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+                ConversationMember.last_message_id > ConversationMember.last_read_id,
+            )
+        ).one()
+    )
+
+
+def unread_conversation_counts(session: Session, user_ids: list[int]) -> dict[int, int]:
+    """``unread_conversations`` for several people in one statement (live pushes)."""
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(ConversationMember.user_id, func.count())
+        .where(
+            ConversationMember.user_id.in_(user_ids),  # type: ignore[attr-defined]
+            ConversationMember.archived.is_(False),  # type: ignore[attr-defined]
+            ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+            ConversationMember.last_message_id > ConversationMember.last_read_id,
+        )
+        .group_by(ConversationMember.user_id)
+    ).all()
+    counts = dict.fromkeys(user_ids, 0)
+    counts.update({uid: int(n) for uid, n in rows})
+    return counts
+
+
+# --- reading: the inbox -------------------------------------------------------------
+
+
+def _decode_inbox_cursor(cursor: object) -> tuple[int, int] | None:
+    if cursor in (None, ""):
+        return None
+    try:
+        last, cid = (int(p) for p in str(cursor).split(":"))
+    except (TypeError, ValueError):
+        raise InvalidInput("That page link is broken.") from None
+    if not (0 <= last < MAX_ID and 0 < cid < MAX_ID):
+        raise InvalidInput("That page link is broken.")
+    return last, cid
+
+
+def inbox(
+    *,
+    session: Session,
+    actor_id: object,
+    archived: bool = False,
+    cursor: object = None,
+    locale: str | None = None,
+) -> tuple[list[ConversationRow], str]:
+    """The actor's conversations, latest message first (INBOX_PAGE at a time)."""
+    me = require_user(session, actor_id)
+    after = _decode_inbox_cursor(cursor)
+    query = (
+        select(ConversationMember)
+        .where(
+            ConversationMember.user_id == me.id,
+            ConversationMember.archived.is_(archived is True),  # type: ignore[attr-defined]
+            ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(
+            ConversationMember.last_message_id.desc(),  # type: ignore[attr-defined]
+            ConversationMember.conversation_id.desc(),  # type: ignore[attr-defined]
+        )
+        .limit(INBOX_PAGE + 1)
+    )
+    if after is not None:
+        last, cid = after
+        query = query.where(
+            or_(
+                ConversationMember.last_message_id < last,  # type: ignore[arg-type]
+                (ConversationMember.last_message_id == last)
+                & (ConversationMember.conversation_id < cid),  # type: ignore[arg-type]
+            )
+        )
+    members = session.exec(query).all()
+    page = members[:INBOX_PAGE]
+    rows = _rows(session, me.id, page, locale)  # type: ignore[arg-type]
+    next_cursor = rows[-1].cursor if len(members) > INBOX_PAGE and rows else ""
+    return rows, next_cursor
+
+
+def _rows(
+    session: Session, me: int, members: list[ConversationMember], locale: str | None
+) -> list[ConversationRow]:
+    """Inbox lines for these memberships, in a fixed number of statements."""
+    if not members:
+        return []
+    ids = [m.conversation_id for m in members]
+    conversations = {
+        c.id: c
+        for c in session.exec(select(Conversation).where(Conversation.id.in_(ids)))  # type: ignore[union-attr]
+    }
+    last_ids = [c.last_message_id for c in conversations.values() if c.last_message_id]
+    last = {
+        m.conversation_id: m
+        for m in session.exec(select(Message).where(Message.id.in_(last_ids)))  # type: ignore[union-attr]
+    }
+    others: dict[int, list[User]] = {}
+    for cid, user in session.exec(
+        select(ConversationMember.conversation_id, User)
+        .join(User, User.id == ConversationMember.user_id)  # type: ignore[arg-type]
+        .where(
+            ConversationMember.conversation_id.in_(ids),  # type: ignore[attr-defined]
+            ConversationMember.user_id != me,
+            ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(ConversationMember.joined_at)
+    ):
+        others.setdefault(cid, []).append(user)
+    unread = _unread_counts(session, me, members)
+    subjects = _subject_titles(session, conversations.values())
+    now = utcnow()
+    rows = []
+    for member in members:
+        c = conversations[member.conversation_id]
+        people = others.get(c.id, [])  # type: ignore[arg-type]
+        first = people[0] if people else None
+        name = _name(first) if first else ""
+        title = c.title if c.kind == GROUP else (name or "—")
+        message = last.get(c.id)  # type: ignore[arg-type]
+        preview = ""
+        if message is not None:
+            preview = " ".join(message.body.split())[:120]
+        rows.append(
+            ConversationRow(
+                id=c.id,  # type: ignore[arg-type]
+                title=title,
+                avatar=profiles.avatar_url(first.avatar_key) if first and c.kind == DIRECT else "",
+                initials=profiles.initials(title),
+                preview=preview,
+                when=format_ago(message.created_at, now, locale) if message else "",
+                unread=unread.get(c.id, 0),  # type: ignore[arg-type]
+                is_group=c.kind == GROUP,
+                subject_title=subjects.get(c.id, ""),  # type: ignore[arg-type]
+                cursor=f"{member.last_message_id}:{member.conversation_id}",
+            )
+        )
+    return rows
+
+
+def _name(user: User) -> str:
+    if user.deleted_at is not None:
+        return ""
+    return user.display_name or user.handle
+
+
+def _unread_counts(session: Session, me: int, members: list[ConversationMember]) -> dict[int, int]:
+    """Unread messages per conversation (from others), counted up to 99 each."""
+    pending = [m for m in members if m.last_message_id > m.last_read_id]
+    if not pending:
+        return {}
+    condition = or_(
+        *[
+            (Message.conversation_id == m.conversation_id) & (Message.id > m.last_read_id)
+            for m in pending
+        ]
+    )
+    rows = session.exec(
+        select(Message.conversation_id, func.count())
+        .where(condition, Message.sender_id != me)
+        .group_by(Message.conversation_id)
+    ).all()
+    return {cid: min(int(n), 99) for cid, n in rows}
+
+
+def _subject_titles(session: Session, conversations) -> dict[int, str]:
+    listing_ids = {c.subject_id: c.id for c in conversations if c.subject_kind == "listing"}
+    order_ids = {c.subject_id: c.id for c in conversations if c.subject_kind == "order"}
+    titles: dict[int, str] = {}
+    if listing_ids:
+        for lid, title in session.exec(
+            select(Listing.id, Listing.title).where(Listing.id.in_(listing_ids))  # type: ignore[union-attr]
+        ):
+            titles[listing_ids[lid]] = title
+    if order_ids:
+        for oid, reference in session.exec(
+            select(Order.id, Order.reference).where(Order.id.in_(order_ids))  # type: ignore[union-attr]
+        ):
+            titles[order_ids[oid]] = reference
+    return titles
+
+
+# --- reading: one conversation ------------------------------------------------------
+
+
+def _subject_card(session: Session, conversation: Conversation) -> SubjectCard | None:
+    if conversation.subject_kind == "listing":
+        listing = session.get(Listing, conversation.subject_id)
+        if listing is None:
+            return None
+        return SubjectCard(
+            kind="listing",
+            title=listing.title,
+            detail="",
+            url=listing_url(listing.id, listing.slug),  # type: ignore[arg-type]
+            photo_url=listing_photo_url(listing.cover_key),
+        )
+    if conversation.subject_kind == "order":
+        order = session.get(Order, conversation.subject_id)
+        if order is None:
+            return None
+        return SubjectCard(
+            kind="order",
+            title=order.reference,
+            detail=order.shop_name,
+            url=order_url(order.reference),
+            photo_url="",
+        )
+    return None
+
+
+def conversation_view(
+    *, session: Session, actor_id: object, conversation_id: object
+) -> ConversationView:
+    me = require_user(session, actor_id)
+    member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    conversation = session.get(Conversation, member.conversation_id)
+    if conversation is None:
+        raise _not_found()
+    people = session.exec(
+        select(User)
+        .join(ConversationMember, ConversationMember.user_id == User.id)  # type: ignore[arg-type]
+        .where(
+            ConversationMember.conversation_id == conversation.id,
+            ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(ConversationMember.joined_at)
+    ).all()
+    members = [
+        MemberView(
+            id=u.id,  # type: ignore[arg-type]
+            handle=u.handle if u.deleted_at is None else "",
+            name=_name(u),
+            avatar=profiles.avatar_url(u.avatar_key),
+            initials=profiles.initials(_name(u) or "?"),
+        )
+        for u in people
+    ]
+    others = [m for m in members if m.id != me.id]
+    title = conversation.title if conversation.kind == GROUP else (others[0].name if others else "")
+    return ConversationView(
+        id=conversation.id,  # type: ignore[arg-type]
+        is_group=conversation.kind == GROUP,
+        title=title,
+        members=members,
+        subject=_subject_card(session, conversation),
+        is_creator=conversation.created_by == me.id,
+        can_send=can_send(session, me.id, conversation),  # type: ignore[arg-type]
+        archived=member.archived,
+    )
+
+
+def _views(
+    session: Session, me: int, conversation_id: int, messages: list[Message], locale: str | None
+) -> list[MessageView]:
+    if not messages:
+        return []
+    sender_ids = {m.sender_id for m in messages}
+    senders = {
+        u.id: u
+        for u in session.exec(select(User).where(User.id.in_(sender_ids)))  # type: ignore[union-attr]
+    }
+    read_up_to = read_by_all_up_to(session, me, conversation_id)
+    now = utcnow()
+    views = []
+    for m in messages:
+        sender = senders.get(m.sender_id)
+        name = _name(sender) if sender else ""
+        views.append(
+            MessageView(
+                id=m.id,  # type: ignore[arg-type]
+                mine=m.sender_id == me,
+                sender_name=name,
+                sender_handle=sender.handle if sender and sender.deleted_at is None else "",
+                avatar=profiles.avatar_url(sender.avatar_key) if sender else "",
+                initials=profiles.initials(name or "?"),
+                segments=segments(m.body),
+                when=format_ago(m.created_at, now, locale),
+                read=m.sender_id == me and m.id <= read_up_to,  # type: ignore[operator]
+            )
+        )
+    return views
+
+
+def history(
+    *,
+    session: Session,
+    actor_id: object,
+    conversation_id: object,
+    before: object = None,
+    locale: str | None = None,
+) -> tuple[list[MessageView], int]:
+    """Up to PAGE messages older than ``before`` (a message id; None: the newest), oldest
+    first; and the id to ask for the page before them (0: no more)."""
+    me = require_user(session, actor_id)
+    member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    limit = MAX_ID - 1
+    if before not in (None, "", 0):
+        b = as_id(before)
+        if b is None:
+            raise InvalidInput("Please reload the page and try again.")
+        limit = b - 1
+    rows = list(
+        session.exec(
+            select(Message)
+            .where(
+                Message.conversation_id == member.conversation_id,
+                Message.id <= limit,  # type: ignore[operator]
+            )
+            .order_by(Message.id.desc())  # type: ignore[union-attr]
+            .limit(PAGE + 1)
+        )
+    )
+    page = list(reversed(rows[:PAGE]))
+    older = page[0].id if len(rows) > PAGE and page else 0
+    return _views(session, me.id, member.conversation_id, page, locale), older or 0  # type: ignore[arg-type]
+
+
+def newer(
+    *,
+    session: Session,
+    actor_id: object,
+    conversation_id: object,
+    after: object,
+    locale: str | None = None,
+) -> list[MessageView]:
+    """Messages after ``after`` (catching up after a push or a reconnect), oldest first,
+    at most 200 (a page that fell further behind reloads)."""
+    me = require_user(session, actor_id)
+    member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    start = 0 if after in (None, "", 0) else as_id(after)
+    if start is None:
+        raise InvalidInput("Please reload the page and try again.")
+    rows = list(
+        session.exec(
+            select(Message)
+            .where(Message.conversation_id == member.conversation_id, Message.id > start)  # type: ignore[operator]
+            .order_by(Message.id)  # type: ignore[arg-type]
+            .limit(200)
+        )
+    )
+    return _views(session, me.id, member.conversation_id, rows, locale)
+
+
+def read_by_all_up_to(session: Session, me: int, conversation_id: int) -> int:
+    """The newest of my messages every other member has read (for read receipts)."""
+    value = session.exec(
+        select(func.min(ConversationMember.last_read_id)).where(
+            ConversationMember.conversation_id == conversation_id,
+            ConversationMember.user_id != me,
+            ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).one()
+    return int(value or 0)
+
+
+def search_messages(
+    *, session: Session, actor_id: object, query: object, locale: str | None = None
+) -> list[SearchHit]:
+    """The actor's own conversations' messages containing the words (newest first)."""
+    me = require_user(session, actor_id)
+    q = clean_text(query, field="q", label=N_("Search"), max_length=100).strip()
+    if len(q) < 2:
+        return []
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = session.exec(
+        select(Message, Conversation, User)
+        .join(
+            ConversationMember,
+            (ConversationMember.conversation_id == Message.conversation_id)  # type: ignore[arg-type]
+            & (ConversationMember.user_id == me.id)
+            & ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+        )
+        .join(Conversation, Conversation.id == Message.conversation_id)  # type: ignore[arg-type]
+        .join(User, User.id == Message.sender_id)  # type: ignore[arg-type]
+        .where(func.lower(Message.body).like(pattern.lower(), escape="\\"))
+        .order_by(Message.id.desc())  # type: ignore[union-attr]
+        .limit(SEARCH_LIMIT)
+    ).all()
+    now = utcnow()
+    return [
+        SearchHit(
+            conversation_id=c.id,  # type: ignore[arg-type]
+            message_id=m.id,  # type: ignore[arg-type]
+            title=c.title,
+            sender_name=_name(u),
+            text=" ".join(m.body.split())[:200],
+            when=format_ago(m.created_at, now, locale),
+        )
+        for m, c, u in rows
+    ]
+
+
+def erase_for_deleted_account(*, session: Session, user_id: int) -> None:
+    """A deleted account leaves every conversation; its messages stay, without a name."""
+    session.exec(
+        update(ConversationMember)
+        .where(ConversationMember.user_id == user_id, ConversationMember.left_at.is_(None))  # type: ignore[arg-type, union-attr]
+        .values(left_at=utcnow())
+    )

@@ -1,0 +1,255 @@
+"""Conversations: starting them (privacy, blocks, reuse per pair and subject), groups,
+sending and reading, unread counts, the inbox, history pages, search and archive —
+and that nobody reaches a conversation they aren't in, by any id."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from social_market.models import ConversationMember, Order
+from social_market.services import blocks, follows, messaging, privacy, ratelimit
+from social_market.services.errors import InvalidInput, NotAllowed, NotFound, RateLimited
+from tests.factories import buy, make_user, open_shop_for, publish_listing
+
+
+def _direct(db, a, b, **kw):
+    return messaging.start_direct(session=db, actor_id=a.id, handle=b.handle, **kw)
+
+
+def _send(db, who, conversation, body="Hello"):
+    return messaging.send_message(
+        session=db, actor_id=who.id, conversation_id=conversation.id, body=body
+    )
+
+
+def test_one_direct_conversation_per_pair_and_subject_is_reused(db):
+    maker, buyer = make_user(db), make_user(db)
+    open_shop_for(db, maker)
+    listing = publish_listing(db, maker)
+    plain = _direct(db, buyer, maker)
+    assert _direct(db, maker, buyer).id == plain.id  # from either side
+    about = messaging.start_direct(
+        session=db, actor_id=buyer.id, subject_kind="listing", subject_id=listing.id
+    )
+    assert about.id != plain.id
+    again = messaging.start_direct(
+        session=db, actor_id=buyer.id, subject_kind="listing", subject_id=listing.id
+    )
+    assert again.id == about.id
+    view = messaging.conversation_view(session=db, actor_id=buyer.id, conversation_id=about.id)
+    assert view.subject.kind == "listing" and view.subject.title == listing.title
+
+
+def test_an_order_conversation_connects_its_buyer_and_shop_whatever_their_settings(db):
+    maker, buyer, other = make_user(db), make_user(db), make_user(db)
+    open_shop_for(db, maker)
+    line = buy(db, buyer, publish_listing(db, maker))
+    order = db.get(Order, line.order_id)
+    privacy.save_settings(
+        session=db,
+        actor_id=buyer.id,
+        form={
+            **privacy.get_settings(session=db, actor_id=buyer.id).model_dump(),
+            "messages_from": "following",
+        },
+    )
+    convo = messaging.start_direct(
+        session=db, actor_id=maker.id, subject_kind="order", subject_id=order.id
+    )
+    assert sorted(
+        db.exec(
+            select(ConversationMember.user_id).where(ConversationMember.conversation_id == convo.id)
+        ).all()
+    ) == sorted([maker.id, buyer.id])
+    with pytest.raises(NotFound):  # someone else's order
+        messaging.start_direct(
+            session=db, actor_id=other.id, subject_kind="order", subject_id=order.id
+        )
+
+
+@pytest.mark.parametrize("setting", ["following", "orders"])
+def test_who_can_message_me_is_respected(db, setting):
+    me, friend, stranger = make_user(db), make_user(db), make_user(db)
+    form = privacy.get_settings(session=db, actor_id=me.id).model_dump()
+    privacy.save_settings(session=db, actor_id=me.id, form={**form, "messages_from": setting})
+    follows.follow(session=db, actor_id=me.id, handle=friend.handle)
+    with pytest.raises(NotAllowed):
+        _direct(db, stranger, me)
+    if setting == "following":
+        assert _direct(db, friend, me)
+    else:
+        with pytest.raises(NotAllowed):
+            _direct(db, friend, me)
+
+
+def test_a_block_stops_new_conversations_and_sending_in_old_ones(db):
+    a, b = make_user(db), make_user(db)
+    convo = _direct(db, a, b)
+    _send(db, a, convo)
+    blocks.block(session=db, actor_id=b.id, handle=a.handle)
+    with pytest.raises(NotAllowed):
+        _send(db, a, convo, "still there?")
+    with pytest.raises(NotAllowed):
+        _send(db, b, convo, "bye")
+    with pytest.raises(NotAllowed):
+        _direct(db, a, b)
+    view = messaging.conversation_view(session=db, actor_id=a.id, conversation_id=convo.id)
+    assert view.can_send is False
+
+
+def test_unread_counts_read_marks_and_read_receipts(db):
+    a, b = make_user(db), make_user(db)
+    convo = _direct(db, a, b)
+    first = _send(db, a, convo, "one")
+    _send(db, a, convo, "two")
+    assert messaging.unread_conversations(db, b.id) == 1
+    assert messaging.unread_conversations(db, a.id) == 0
+    rows, _ = messaging.inbox(session=db, actor_id=b.id)
+    assert [(r.unread, r.preview) for r in rows] == [(2, "two")]
+    messaging.mark_read(session=db, actor_id=b.id, conversation_id=convo.id, up_to=first.id)
+    assert messaging.inbox(session=db, actor_id=b.id)[0][0].unread == 1
+    views, _ = messaging.history(session=db, actor_id=a.id, conversation_id=convo.id)
+    assert [(v.segments[0].text, v.read) for v in views] == [("one", True), ("two", False)]
+    messaging.mark_read(session=db, actor_id=b.id, conversation_id=convo.id)
+    assert messaging.unread_conversations(db, b.id) == 0
+    assert messaging.unread_conversation_counts(db, [a.id, b.id]) == {a.id: 0, b.id: 0}
+
+
+def test_the_inbox_is_sorted_by_last_message_and_pages_without_gaps(db, monkeypatch):
+    monkeypatch.setattr(messaging, "INBOX_PAGE", 2)
+    me = make_user(db)
+    others = [make_user(db, display_name=f"Other {i}") for i in range(5)]
+    convos = [_direct(db, me, o) for o in others]
+    for i in (3, 0, 4, 1, 2):
+        _send(db, others[i], convos[i], f"from {i}")
+    seen, cursor = [], None
+    while True:
+        rows, cursor = messaging.inbox(session=db, actor_id=me.id, cursor=cursor)
+        seen += [r.title for r in rows]
+        if not cursor:
+            break
+    assert seen == ["Other 2", "Other 1", "Other 4", "Other 0", "Other 3"]
+    with pytest.raises(InvalidInput):
+        messaging.inbox(session=db, actor_id=me.id, cursor="x:y")
+
+
+def test_history_loads_older_pages_and_newer_catches_up(db, monkeypatch):
+    monkeypatch.setattr(messaging, "PAGE", 3)
+    a, b = make_user(db), make_user(db)
+    convo = _direct(db, a, b)
+    sent = [_send(db, a if i % 2 else b, convo, f"m{i}") for i in range(7)]
+    page, older = messaging.history(session=db, actor_id=a.id, conversation_id=convo.id)
+    assert [v.segments[0].text for v in page] == ["m4", "m5", "m6"]
+    page, older = messaging.history(
+        session=db, actor_id=a.id, conversation_id=convo.id, before=older
+    )
+    assert [v.segments[0].text for v in page] == ["m1", "m2", "m3"]
+    later = messaging.newer(session=db, actor_id=b.id, conversation_id=convo.id, after=sent[4].id)
+    assert [v.segments[0].text for v in later] == ["m5", "m6"]
+
+
+def test_nobody_reads_sends_to_or_marks_a_conversation_they_are_not_in(db):
+    a, b, outsider = make_user(db), make_user(db), make_user(db)
+    convo = _direct(db, a, b)
+    _send(db, a, convo, "private")
+    for call, kwargs in [
+        (messaging.history, {}),
+        (messaging.newer, {"after": 0}),
+        (messaging.conversation_view, {}),
+        (messaging.send_message, {"body": "intrusion"}),
+        (messaging.mark_read, {}),
+        (messaging.set_archived, {"archived": True}),
+        (messaging.leave, {}),
+    ]:
+        for forged in (convo.id, 999999, "1", None, -1, 2**40):
+            with pytest.raises(NotFound):
+                call(session=db, actor_id=outsider.id, conversation_id=forged, **kwargs)
+    assert messaging.search_messages(session=db, actor_id=outsider.id, query="private") == []
+    assert messaging.unread_conversations(db, outsider.id) == 0
+
+
+def test_groups_have_a_creator_who_adds_and_removes_and_members_may_leave(db):
+    boss, a, b, c = make_user(db), make_user(db), make_user(db), make_user(db)
+    group = messaging.create_group(
+        session=db, actor_id=boss.id, title="Group order: mugs", handles=[a.handle, b.handle]
+    )
+    _send(db, a, group, "I'm in for two")
+    messaging.add_member(session=db, actor_id=boss.id, conversation_id=group.id, handle=c.handle)
+    assert messaging.unread_conversations(db, c.id) == 0  # history before joining isn't new
+    with pytest.raises(NotAllowed):
+        messaging.add_member(session=db, actor_id=a.id, conversation_id=group.id, handle=c.handle)
+    with pytest.raises(NotAllowed):
+        messaging.remove_member(session=db, actor_id=a.id, conversation_id=group.id, user_id=b.id)
+    messaging.remove_member(session=db, actor_id=boss.id, conversation_id=group.id, user_id=b.id)
+    with pytest.raises(NotFound):
+        _send(db, b, group, "am I still here?")
+    messaging.leave(session=db, actor_id=a.id, conversation_id=group.id)
+    view = messaging.conversation_view(session=db, actor_id=boss.id, conversation_id=group.id)
+    assert sorted(m.id for m in view.members) == sorted([boss.id, c.id])
+
+
+@pytest.mark.parametrize(
+    ("title", "handles", "field"),
+    [
+        ("", ["x"], "title"),
+        ("Fine", [], "members"),
+        ("Fine", "not-a-list", "members"),
+        ("x" * 81, ["x"], "title"),
+    ],
+)
+def test_bad_groups_are_refused_with_the_field_named(db, title, handles, field):
+    me, other = make_user(db), make_user(db)
+    handles = (
+        [other.handle if h == "x" else h for h in handles] if isinstance(handles, list) else handles
+    )
+    with pytest.raises(InvalidInput) as err:
+        messaging.create_group(session=db, actor_id=me.id, title=title, handles=handles)
+    assert err.value.field == field
+
+
+def test_a_group_has_at_most_20_people(db):
+    me = make_user(db)
+    people = [make_user(db) for _ in range(20)]
+    with pytest.raises(InvalidInput):
+        messaging.create_group(
+            session=db, actor_id=me.id, title="Too many", handles=[p.handle for p in people]
+        )
+
+
+def test_bad_messages_are_refused_and_nothing_is_stored(db):
+    a, b = make_user(db), make_user(db)
+    convo = _direct(db, a, b)
+    for body in ("", "   ", None, 42, ["x"], "x" * 4001):
+        with pytest.raises(InvalidInput):
+            _send(db, a, convo, body)
+    assert messaging.history(session=db, actor_id=a.id, conversation_id=convo.id)[0] == []
+
+
+def test_messages_and_new_conversations_are_rate_limited(db):
+    a, b = make_user(db), make_user(db)
+    convo = _direct(db, a, b)
+    for _ in range(300):
+        ratelimit.count(messaging.MESSAGES_PER_HOUR, "message", str(a.id))
+    with pytest.raises(RateLimited):
+        _send(db, a, convo)
+    for _ in range(30):
+        ratelimit.count(messaging.CONVERSATIONS_PER_HOUR, "conversation", str(b.id))
+    with pytest.raises(RateLimited):
+        _direct(db, b, make_user(db))
+
+
+def test_search_finds_only_my_messages_and_archive_hides_until_a_new_message(db):
+    a, b, c = make_user(db), make_user(db), make_user(db)
+    mine = _direct(db, a, b)
+    theirs = _direct(db, b, c)
+    _send(db, b, mine, "the blue glaze is back")
+    _send(db, b, theirs, "the blue glaze for you too")
+    hits = messaging.search_messages(session=db, actor_id=a.id, query="BLUE glaze")
+    assert [h.conversation_id for h in hits] == [mine.id]
+    assert messaging.search_messages(session=db, actor_id=a.id, query="100%_") == []
+    messaging.set_archived(session=db, actor_id=a.id, conversation_id=mine.id, archived=True)
+    assert messaging.inbox(session=db, actor_id=a.id)[0] == []
+    assert [r.id for r in messaging.inbox(session=db, actor_id=a.id, archived=True)[0]] == [mine.id]
+    _send(db, b, mine, "news!")
+    assert [r.id for r in messaging.inbox(session=db, actor_id=a.id)[0]] == [mine.id]
