@@ -41,3 +41,52 @@ def summary_ms(values: list[float]) -> dict[str, float]:
 def emit(result: dict) -> None:
     """The last line of every benchmark: one JSON object."""
     print(json.dumps(result, sort_keys=True))
+
+
+class DbClock:
+    """Time spent inside the database driver (execute and fetch), summed: "database
+    time" as opposed to Python time around it."""
+
+    seconds = 0.0
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.seconds = 0.0
+
+
+def _timed(method):
+    import functools
+    import time
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            DbClock.seconds += time.perf_counter() - started
+
+    return wrapper
+
+
+def timed_connect_args(backend: str) -> dict:
+    """connect_args that make the driver's cursors add their time to DbClock."""
+    names = ("execute", "executemany", "fetchone", "fetchmany", "fetchall")
+    if backend == "sqlite":
+        import sqlite3
+
+        cursor_cls = type(
+            "TimedCursor", (sqlite3.Cursor,), {n: _timed(getattr(sqlite3.Cursor, n)) for n in names}
+        )
+
+        class TimedConnection(sqlite3.Connection):
+            def cursor(self, factory=cursor_cls):  # type: ignore[override]
+                return super().cursor(factory)
+
+        return {"factory": TimedConnection}
+    import psycopg
+
+    cursor_cls = type(
+        "TimedCursor", (psycopg.Cursor,), {n: _timed(getattr(psycopg.Cursor, n)) for n in names}
+    )
+    return {"cursor_factory": cursor_cls}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date as _format_date
 from babel.dates import format_timedelta
 from babel.numbers import format_currency, format_decimal, get_currency_precision
@@ -13,8 +15,15 @@ DEFAULT_LOCALE = "en_US"
 SUPPORTED_LOCALES = ("en_US", "de_DE")
 
 
-def _locale(locale: str | None) -> str:
-    return locale if locale in SUPPORTED_LOCALES else DEFAULT_LOCALE
+def _locale(locale: str | None) -> Locale:
+    return _parsed(locale if locale in SUPPORTED_LOCALES else DEFAULT_LOCALE)
+
+
+@lru_cache(maxsize=8)
+def _parsed(code: str) -> Locale:
+    """Parsed once: Babel re-parses a locale string on every call, which adds up on
+    pages of thirty cards."""
+    return Locale.parse(code)
 
 
 def format_money(minor_units: int, currency: str = "EUR", locale: str | None = None) -> str:

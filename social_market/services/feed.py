@@ -20,7 +20,7 @@ import threading
 from collections import defaultdict
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import delete, text
 from sqlmodel import Session, select
 
 from social_market.i18n.format import format_ago, format_day, format_money
@@ -270,6 +270,43 @@ def _filter_kinds(
     return people, shops
 
 
+_KNOWN_KINDS = {A_POST, A_SHARE, A_FAVOURITE, A_FOLLOW}
+# With more followed sources than this, a page is first looked for among the newest
+# WINDOW activity ids (see _activity_ids).
+MANY_SOURCES = 150
+WINDOW = 1000
+
+
+def _source_parts(
+    dialect: str, people: dict[tuple[str, ...], list[int]], shops: list[int], params: dict
+) -> list[tuple[str, str]]:
+    """(FROM list of source ids, condition on activity ``b``) per source group. The
+    lists travel as one array (PostgreSQL) or one JSON text (SQLite) parameter; the
+    kinds are code constants checked against a fixed set."""
+    import json
+
+    def ids_from(name: str, ids: list[int]) -> str:
+        if dialect == "postgresql":
+            params[name] = ids
+            return f"unnest(CAST(:{name} AS integer[])) AS s(value)"
+        params[name] = json.dumps(ids)
+        return f"json_each(:{name}) AS s"
+
+    parts = []
+    for i, (kinds, ids) in enumerate(people.items()):
+        assert set(kinds) <= _KNOWN_KINDS
+        kind_list = ", ".join(f"'{k}'" for k in kinds)
+        parts.append(
+            (
+                ids_from(f"p{i}", ids),
+                f"b.actor_id = s.value AND b.kind IN ({kind_list}) AND b.audience >= 1",
+            )
+        )
+    if shops:
+        parts.append((ids_from("shops", shops), "b.shop_id = s.value AND b.kind = 'post'"))
+    return parts
+
+
 def _activity_ids(
     session: Session,
     people: dict[tuple[str, ...], list[int]],
@@ -279,50 +316,56 @@ def _activity_ids(
     after: int | None,
     limit: int,
 ) -> list[int]:
-    """The newest activity ids from these sources, newest first: one statement."""
+    """The newest activity ids from these sources, newest first (one or two statements).
+
+    A top-N merge over many sources, bounded on both databases. People who follow
+    many sources: look in the newest WINDOW ids first (a short primary-key range joined
+    with the sources), which nearly always holds a page. Otherwise (or if it didn't):
+    the newest item of each source (one index probe each); the ``limit``-th largest of
+    those, T, is a floor for the answer (the ``limit`` sources with the newest items
+    hold at least ``limit`` items >= T); then each source's index range [T, before) is
+    read and merged."""
     if not people and not shops:
         return []
+    dialect = session.get_bind().dialect.name
     params: dict = {"limit": limit, "before": before or MAX_ID - 1, "after": after or 0}
-    if session.get_bind().dialect.name == "postgresql":
-        # One LATERAL top-N per followed source, then a merge: PostgreSQL has no early
-        # stop for "actor_id IN (…) ORDER BY id DESC LIMIT n" over many actors.
-        parts = []
-        for i, (kinds, ids) in enumerate(people.items()):
-            params[f"p{i}"], params[f"k{i}"] = ids, list(kinds)
-            parts.append(
-                f"SELECT x.id FROM unnest(CAST(:p{i} AS integer[])) AS f(uid) CROSS JOIN LATERAL"  # noqa: S608
-                " (SELECT a.id FROM activity a WHERE a.actor_id = f.uid"
-                f" AND a.kind = ANY(CAST(:k{i} AS varchar[])) AND a.audience >= 1"
-                " AND a.id < :before AND a.id > :after ORDER BY a.id DESC LIMIT :limit) x"
-            )
-        if shops:
-            params["shops"] = shops
-            parts.append(
-                "SELECT x.id FROM unnest(CAST(:shops AS integer[])) AS s(sid) CROSS JOIN LATERAL"
-                " (SELECT a.id FROM activity a WHERE a.shop_id = s.sid AND a.kind = 'post'"
-                " AND a.id < :before AND a.id > :after ORDER BY a.id DESC LIMIT :limit) x"
-            )
-        # Only constant fragments and numbered placeholders are joined here.
-        union = " UNION ALL ".join(parts)
-        sql = text(f"SELECT DISTINCT id FROM ({union}) m ORDER BY id DESC LIMIT :limit")  # noqa: S608
-        return list(session.exec(sql, params=params).scalars())  # type: ignore[call-overload]
-    # SQLite: walk the activity ids backwards (newest first) and keep the rows from the
-    # sources; the per-source indexes serve the "is there anything at all" side.
-    conds = []
-    binds = []
-    for i, (kinds, ids) in enumerate(people.items()):
-        params[f"p{i}"], params[f"k{i}"] = ids, list(kinds)
-        binds += [bindparam(f"p{i}", expanding=True), bindparam(f"k{i}", expanding=True)]
-        conds.append(f"(actor_id IN :p{i} AND kind IN :k{i} AND audience >= 1)")
-    if shops:
-        params["shops"] = shops
-        binds.append(bindparam("shops", expanding=True))
-        conds.append("(shop_id IN :shops AND kind = 'post')")
-    where = " OR ".join(conds)  # constant fragments and numbered placeholders only
-    sql = text(
-        f"SELECT id FROM activity WHERE id < :before AND id > :after AND ({where})"  # noqa: S608
-        " ORDER BY id DESC LIMIT :limit"
-    ).bindparams(*binds)
+    parts = _source_parts(dialect, people, shops, params)
+
+    # Only constant fragments and numbered placeholders are put together here.
+    def merged(floor: str):
+        ranges = " UNION ALL ".join(
+            f"SELECT b.id FROM {src} JOIN activity b ON {cond}"  # noqa: S608
+            f" AND b.id < :before AND b.id > {floor}"
+            for src, cond in parts
+        )
+        # DISTINCT: a maker's post comes both as a person's and as their shop's.
+        return text(f"SELECT DISTINCT id FROM ({ranges}) m ORDER BY id DESC LIMIT :limit")  # noqa: S608
+
+    if after is None and sum(len(ids) for ids in people.values()) + len(shops) > MANY_SOURCES:
+        # Many sources: most likely the newest WINDOW ids hold a full page (one short
+        # range scan); probing each source's newest item would cost more.
+        window = "(SELECT max(id) FROM activity WHERE id < :before) - :window"
+        found = list(
+            session.exec(merged(window), params={**params, "window": WINDOW}).scalars()  # type: ignore[call-overload]
+        )
+        if len(found) >= limit:
+            return found
+    sql = merged(":after")
+    if after is None:
+        newest = " UNION ALL ".join(
+            f"SELECT (SELECT b.id FROM activity b WHERE {cond} AND b.id < :before"  # noqa: S608
+            f" ORDER BY b.id DESC LIMIT 1) AS v FROM {src}"
+            for src, cond in parts
+        )
+        # No "WHERE v IS NOT NULL": it would run each probe twice; NULLs sort last.
+        floor = session.exec(
+            text(
+                f"SELECT DISTINCT v FROM ({newest}) n"  # noqa: S608
+                " ORDER BY v DESC NULLS LAST LIMIT 1 OFFSET :skip"
+            ),
+            params={**params, "skip": limit - 1},
+        ).first()
+        params["after"] = (floor[0] - 1) if floor and floor[0] is not None else 0
     return list(session.exec(sql, params=params).scalars())  # type: ignore[call-overload]
 
 
@@ -439,7 +482,7 @@ def build_cards(
     *,
     collapse: bool = True,
 ) -> list[FeedCard]:
-    """Cards for these activity ids, in order. At most eight queries, whatever the count.
+    """Cards for these activity ids, in order. At most nine queries, whatever the count.
 
     Items whose subject has gone (a deleted post, a listing no longer for sale, a
     deleted account) are dropped.
