@@ -19,6 +19,7 @@ from social_market.migrations import require_current_schema
 from social_market.pages import (
     auth_pages,
     market_pages,
+    message_pages,
     moderation_pages,
     notification_pages,
     order_pages,
@@ -33,6 +34,7 @@ from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
 from social_market.state.live import run_live
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
+from social_market.state.messages import ConversationState, InboxState
 from social_market.state.moderation import ModerationState
 from social_market.state.notifications import NotificationSettingsState, NotificationsState
 from social_market.state.oidc import ProviderButtonsState, ProviderSignUpState
@@ -246,6 +248,18 @@ app.add_page(
     route=urls.SETTINGS_PRIVACY,
     title="Privacy · Social Market",
     on_load=PrivacySettingsState.load,
+)
+app.add_page(
+    message_pages.inbox_page,
+    route=urls.MESSAGES,
+    title="Messages · Social Market",
+    on_load=InboxState.load,
+)
+app.add_page(
+    message_pages.conversation_page,
+    route=urls.CONVERSATION,
+    title="Messages · Social Market",
+    on_load=ConversationState.load,
 )
 app.add_page(
     notification_pages.notifications_page,

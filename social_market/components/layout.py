@@ -107,6 +107,25 @@ def language_switcher(**props) -> rx.Component:
     )
 
 
+def messages_link() -> rx.Component:
+    """Messages, with the number of conversations that have unread messages (live)."""
+    count = LiveState.unread_messages
+    return rx.link(
+        rx.icon("message_circle", size=20, aria_hidden="true"),
+        rx.cond(
+            count > 0,
+            rx.badge(count.to_string(), size="1", variant="solid", id="message-count"),
+        ),
+        href=urls.MESSAGES,
+        aria_label=tn("Messages, {n} unread", "Messages, {n} unread", count),
+        display="flex",
+        align_items="center",
+        gap="4px",
+        color=rx.color("gray", 12),
+        id="messages-link",
+    )
+
+
 def notifications_bell() -> rx.Component:
     """The bell with the unread count, live on every page (``LiveState``)."""
     count = LiveState.unread_notifications
@@ -153,6 +172,7 @@ def header() -> rx.Component:
                     id="feed-link",
                 ),
             ),
+            rx.cond(AuthState.signed_in, messages_link()),
             rx.cond(AuthState.signed_in, notifications_bell()),
             rx.cond(
                 AuthState.signed_in,

@@ -13,10 +13,12 @@ from social_market.components.listing_card import listing_grid, listing_photo, u
 from social_market.components.report import report_dialog
 from social_market.components.share import share_menu
 from social_market.i18n.ui import t, t_var, tn
+from social_market.pages.message_pages import message_button
 from social_market.pages.social_pages import shop_posts_section
 from social_market.services.listings import PhotoPublic
 from social_market.services.shops import ShippingRatePublic, ShopPublic
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
+from social_market.state.messages import StartConversationState
 from social_market.state.social import CommentsState
 
 
@@ -393,6 +395,15 @@ def _buy_box() -> rx.Component:
                         on_click=s.add_to_cart,
                         id="add-to-cart",
                     ),
+                ),
+            ),
+            rx.cond(
+                s.signed_in & ~item.is_owner,
+                message_button(
+                    t("Ask the maker about this item"),
+                    StartConversationState.about_listing(item.id),
+                    size="3",
+                    id="ask-maker",
                 ),
             ),
             rx.cond(

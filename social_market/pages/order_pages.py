@@ -11,11 +11,13 @@ from social_market.components.layout import page
 from social_market.components.listing_card import listing_photo
 from social_market.i18n.ui import t, t_var, tn
 from social_market.pages.market_pages import not_found_block
+from social_market.pages.message_pages import message_button
 from social_market.pages.sell_pages import sell_nav
 from social_market.pages.social_pages import share_dialog
 from social_market.services.cart import CartLine, CartShop
 from social_market.services.dashboard import ListingStats
 from social_market.services.orders import OrderLineView, OrderSummary
+from social_market.state.messages import StartConversationState
 from social_market.state.orders import (
     CartState,
     CheckoutState,
@@ -534,6 +536,12 @@ def order_page() -> rx.Component:
                 rx.hstack(
                     rx.heading(t("Order {reference}", reference=o.reference), size="7", as_="h1"),
                     rx.box(status_badge(o.status, o.status_label), id="order-status"),
+                    message_button(
+                        rx.cond(o.viewer_is_buyer, t("Contact the shop"), t("Contact the buyer")),
+                        StartConversationState.about_order(o.reference),
+                        size="2",
+                        id="contact-order",
+                    ),
                     spacing="3",
                     align="center",
                     wrap="wrap",

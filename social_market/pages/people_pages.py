@@ -13,9 +13,11 @@ from social_market.components.report import report_dialog
 from social_market.components.share import share_menu
 from social_market.i18n.ui import t, t_var, tn
 from social_market.models import ProfilePublic
+from social_market.pages.message_pages import message_button
 from social_market.pages.social_pages import profile_activity_section
 from social_market.services import categories
 from social_market.state.auth import AuthState
+from social_market.state.messages import StartConversationState
 from social_market.state.people import (
     FollowListState,
     HomeState,
@@ -325,6 +327,15 @@ def profile_page() -> rx.Component:
                                                 id="unblock-button",
                                             ),
                                             block_dialog(s),
+                                        ),
+                                    ),
+                                    rx.cond(
+                                        s.signed_in & ~s.has_blocked,
+                                        message_button(
+                                            t("Message"),
+                                            StartConversationState.with_person(p.handle),
+                                            size="2",
+                                            id="message-button",
                                         ),
                                     ),
                                     rx.cond(

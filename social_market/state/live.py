@@ -19,7 +19,7 @@ import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
 from social_market.db import session_scope
-from social_market.services import live, notifications
+from social_market.services import live, messaging, notifications
 from social_market.settings import get_settings
 from social_market.state.auth import AuthState
 
@@ -35,6 +35,8 @@ def link_token(user_id: int) -> str:
 class LiveState(rx.SharedState):
     unread_notifications: int = 0
     feed_pings: int = 0
+    unread_messages: int = 0  # conversations with unread messages
+    message_pings: int = 0  # bumps when any of my conversations changes
 
     @rx.event
     async def connect(self):
@@ -50,13 +52,23 @@ class LiveState(rx.SharedState):
         if self._linked_to != link_token(me):
             linked = await self._link_to(link_token(me))
         _presence[me] = time.monotonic()
-        linked.unread_notifications = await asyncio.to_thread(_badge, me)
+        linked.unread_notifications, linked.unread_messages = await asyncio.to_thread(
+            _badges_of, me
+        )
         return None
 
 
-def _badge(user_id: int) -> int:
+def _badges_of(user_id: int) -> tuple[int, int]:
     with session_scope() as session:
-        return notifications.badge_count(session, user_id)
+        return (
+            notifications.badge_count(session, user_id),
+            messaging.unread_conversations(session, user_id),
+        )
+
+
+def _unread_messages(user_ids: list[int]) -> dict[int, int]:
+    with session_scope() as session:
+        return messaging.unread_conversation_counts(session, user_ids)
 
 
 def _badges(user_ids: list[int]) -> dict[int, int]:
@@ -88,6 +100,9 @@ async def _push(topic: str, values: dict[int, int]) -> None:
                 state = await root.get_state(LiveState)
                 if topic == live.NOTIFICATIONS:
                     state.unread_notifications = value
+                elif topic == live.MESSAGES:
+                    state.unread_messages = value
+                    state.message_pings += 1
                 else:
                     state.feed_pings += 1
         except Exception:
@@ -102,7 +117,12 @@ def on_news(topic: str, user_ids: list[int]) -> None:
     here = _here(user_ids)
     if not here:
         return
-    values = _badges(here) if topic == live.NOTIFICATIONS else dict.fromkeys(here, 0)
+    if topic == live.NOTIFICATIONS:
+        values = _badges(here)
+    elif topic == live.MESSAGES:
+        values = _unread_messages(here)
+    else:
+        values = dict.fromkeys(here, 0)
     asyncio.run_coroutine_threadsafe(_push(topic, values), loop)
 
 

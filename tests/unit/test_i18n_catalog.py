@@ -90,7 +90,8 @@ _NOT_TEXT = {
     "ghost",
 }
 _NOT_TEXT |= {"outline", "surface", "classic", "none", "auto", "inherit", "currentColor", "gray"}
-_NOT_TEXT |= {"bold", "regular", "transparent"}
+_NOT_TEXT |= {"bold", "regular", "transparent", "medium", "start", "end"}
+_NOT_TEXT |= {"sm-message", "sm-message sm-mine"}
 
 
 def _name(node) -> str:

@@ -1,0 +1,347 @@
+"""The inbox, a conversation, and starting conversations. Thin: every handler checks
+who is asking and calls ``services/messaging.py``, which checks membership for any
+conversation id; the conversation shown comes from the page's address."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from social_market.db import session_scope
+from social_market.i18n.catalog import BABEL_LOCALE
+from social_market.models import Order
+from social_market.services import messaging
+from social_market.services.errors import DomainError
+from social_market.services.messaging import (
+    ConversationRow,
+    ConversationView,
+    MessageView,
+    SearchHit,
+)
+from social_market.state.auth import AuthState
+from social_market.state.forms import FormState
+
+
+def _conversation_url(conversation_id: int) -> str:
+    return f"/messages/{conversation_id}"
+
+
+class InboxState(AuthState):
+    """/messages: conversations by latest message, archived ones, and search."""
+
+    rows: list[ConversationRow] = []
+    next_cursor: str = ""
+    archived: bool = False
+    hits: list[SearchHit] = []
+    searched: str = ""
+    loaded: bool = False
+
+    def _locale(self) -> str | None:
+        return BABEL_LOCALE.get(self.lang)
+
+    def _reload(self, me: int) -> None:
+        with session_scope() as session:
+            self.rows, self.next_cursor = messaging.inbox(
+                session=session, actor_id=me, archived=self.archived, locale=self._locale()
+            )
+        self.loaded = True
+
+    @rx.event
+    def load(self):
+        me = self._user_id_or_none()
+        if me is None:
+            return self._sign_in_redirect()
+        self.archived = self.router.url.query_parameters.get("archived") == "1"
+        self.hits, self.searched = [], ""
+        self._reload(me)
+        return None
+
+    @rx.event
+    def refresh(self):
+        me = self._user_id_or_none()
+        if me is not None and self.loaded:
+            self._reload(me)
+
+    @rx.event
+    def show_archived(self, value: bool):
+        me = self._user_id_or_none()
+        if me is None:
+            return self._sign_in_redirect()
+        if isinstance(value, bool):
+            self.archived = value
+            self._reload(me)
+        return None
+
+    @rx.event
+    def more(self):
+        me = self._user_id_or_none()
+        if me is None or not self.next_cursor:
+            return
+        try:
+            with session_scope() as session:
+                rows, self.next_cursor = messaging.inbox(
+                    session=session,
+                    actor_id=me,
+                    archived=self.archived,
+                    cursor=self.next_cursor,
+                    locale=self._locale(),
+                )
+        except DomainError:
+            self.next_cursor = ""
+            return
+        self.rows = [*self.rows, *rows]
+
+    @rx.event
+    def search(self, form_data: dict):
+        me = self._user_id_or_none()
+        if me is None:
+            return self._sign_in_redirect()
+        query = form_data.get("q") if isinstance(form_data, dict) else None
+        try:
+            with session_scope() as session:
+                self.hits = messaging.search_messages(
+                    session=session, actor_id=me, query=query, locale=self._locale()
+                )
+        except DomainError as exc:
+            return rx.toast.error(exc.translated(self.lang))
+        self.searched = str(query)[:100]
+        return None
+
+    @rx.event
+    def clear_search(self):
+        self.hits, self.searched = [], ""
+
+
+class ConversationState(FormState):
+    """/messages/<id>: the history (older pages on request), sending, read marks."""
+
+    conversation: ConversationView | None = None
+    messages: list[MessageView] = []
+    older: int = 0
+    found: bool = True
+    pending: list[str] = []  # being sent
+    member_error: str = ""
+
+    def _locale(self) -> str | None:
+        return BABEL_LOCALE.get(self.lang)
+
+    def _cid(self) -> str:
+        return self._path_tail()
+
+    def _show(self, me: int) -> None:
+        with session_scope() as session:
+            self.conversation = messaging.conversation_view(
+                session=session, actor_id=me, conversation_id=self._cid()
+            )
+            self.messages, self.older = messaging.history(
+                session=session, actor_id=me, conversation_id=self._cid(), locale=self._locale()
+            )
+            messaging.mark_read(session=session, actor_id=me, conversation_id=self._cid())
+
+    @rx.event
+    def load(self):
+        self._clear()
+        self.pending, self.member_error = [], ""
+        me = self._user_id_or_none()
+        if me is None:
+            return self._sign_in_redirect()
+        try:
+            self._show(me)
+        except DomainError:
+            self.found, self.conversation, self.messages = False, None, []
+            return None
+        self.found = True
+        return _scroll_to_end()
+
+    @rx.event
+    def catch_up(self):
+        """A push said something changed: fetch what is newer, refresh read marks."""
+        me = self._user_id_or_none()
+        if me is None or self.conversation is None:
+            return None
+        last = self.messages[-1].id if self.messages else 0
+        try:
+            with session_scope() as session:
+                fresh = messaging.newer(
+                    session=session,
+                    actor_id=me,
+                    conversation_id=self.conversation.id,
+                    after=last,
+                    locale=self._locale(),
+                )
+                if fresh:
+                    messaging.mark_read(
+                        session=session, actor_id=me, conversation_id=self.conversation.id
+                    )
+                read_up_to = messaging.read_by_all_up_to(session, me, self.conversation.id)
+                self.conversation = messaging.conversation_view(
+                    session=session, actor_id=me, conversation_id=self.conversation.id
+                )
+        except DomainError:  # removed from the group meanwhile
+            self.found, self.conversation, self.messages = False, None, []
+            return None
+        self.messages = [
+            m.model_copy(update={"read": m.mine and m.id <= read_up_to}) for m in self.messages
+        ] + fresh
+        return _scroll_to_end() if fresh else None
+
+    @rx.event
+    def load_older(self):
+        me = self._user_id_or_none()
+        if me is None or self.conversation is None or not self.older:
+            return
+        try:
+            with session_scope() as session:
+                page, self.older = messaging.history(
+                    session=session,
+                    actor_id=me,
+                    conversation_id=self.conversation.id,
+                    before=self.older,
+                    locale=self._locale(),
+                )
+        except DomainError:
+            self.older = 0
+            return
+        self.messages = [*page, *self.messages]
+
+    @rx.event
+    def send(self, form_data: dict):
+        begun = self._begin(form_data)
+        if begun is None or self.conversation is None:
+            return
+        me, data = begun
+        body = data.get("body")
+        if isinstance(body, str) and body.strip():
+            self.pending = [*self.pending, body.strip()[:200]]
+            yield
+        try:
+            with session_scope() as session:
+                messaging.send_message(
+                    session=session,
+                    actor_id=me,
+                    conversation_id=self.conversation.id,
+                    body=body,
+                )
+        except DomainError as exc:
+            self._fail(exc)
+            self.pending = []
+            # Keep what was written: put it back in the box.
+            yield _refill(body if isinstance(body, str) else "")
+            return
+        self.pending = []
+        yield ConversationState.catch_up
+
+    def _group_action(self, action, **kwargs):
+        me = self._user_id_or_none()
+        if me is None:
+            return self._sign_in_redirect()
+        if self.conversation is None:
+            return None
+        self.member_error = ""
+        try:
+            with session_scope() as session:
+                action(session=session, actor_id=me, conversation_id=self.conversation.id, **kwargs)
+        except DomainError as exc:
+            self.member_error = exc.translated(self.lang)
+            return None
+        return ConversationState.catch_up
+
+    @rx.event
+    def add_member(self, form_data: dict):
+        handle = form_data.get("handle") if isinstance(form_data, dict) else None
+        if isinstance(handle, str):
+            handle = handle.strip().lstrip("@")
+        return self._group_action(messaging.add_member, handle=handle)
+
+    @rx.event
+    def remove_member(self, user_id: int):
+        return self._group_action(messaging.remove_member, user_id=user_id)
+
+    @rx.event
+    def leave(self):
+        result = self._group_action(messaging.leave)
+        if self.member_error:
+            return result
+        return rx.redirect("/messages")
+
+    @rx.event
+    def set_archived(self, value: bool):
+        result = self._group_action(messaging.set_archived, archived=value)
+        if self.member_error or result is None:
+            return result
+        return rx.redirect("/messages")
+
+
+def _scroll_to_end():
+    return rx.call_script(
+        "setTimeout(() => { const el = document.getElementById('message-list');"
+        " if (el) el.scrollTop = el.scrollHeight; }, 50)"
+    )
+
+
+def _refill(text: str):
+    import json
+
+    return rx.call_script(
+        "(() => { const el = document.getElementById('message-body');"
+        f" if (el) {{ el.value = {json.dumps(text[:4000])}; }} }})()"
+    )
+
+
+class StartConversationState(FormState):
+    """Buttons that open (or reuse) a conversation: with a person, about a listing,
+    about an order; and the new-group form."""
+
+    def _start(self, **kwargs):
+        me = self._user_id_or_none()
+        if me is None:
+            return self._sign_in_redirect()
+        try:
+            with session_scope() as session:
+                conversation = messaging.start_direct(session=session, actor_id=me, **kwargs)
+                cid = conversation.id
+        except DomainError as exc:
+            return rx.toast.error(exc.translated(self.lang))
+        return rx.redirect(_conversation_url(cid))  # type: ignore[arg-type]
+
+    @rx.event
+    def with_person(self, handle: str):
+        return self._start(handle=handle)
+
+    @rx.event
+    def about_listing(self, listing_id: int):
+        return self._start(subject_kind="listing", subject_id=listing_id)
+
+    @rx.event
+    def about_order(self, reference: str):
+        me = self._user_id_or_none()
+        if me is None:
+            return self._sign_in_redirect()
+        order_id = None
+        if isinstance(reference, str) and 0 < len(reference) <= 40:
+            from sqlmodel import select
+
+            with session_scope() as session:
+                order_id = session.exec(
+                    select(Order.id).where(Order.reference == reference)
+                ).first()
+        # The service checks that the asker is the order's buyer or shop.
+        return self._start(subject_kind="order", subject_id=order_id or 0)
+
+    @rx.event
+    def create_group(self, form_data: dict):
+        begun = self._begin(form_data)
+        if begun is None:
+            return None
+        me, data = begun
+        raw = data.get("members")
+        handles = [h for h in raw.replace(",", " ").split() if h] if isinstance(raw, str) else None
+        try:
+            with session_scope() as session:
+                conversation = messaging.create_group(
+                    session=session, actor_id=me, title=data.get("title"), handles=handles
+                )
+                cid = conversation.id
+        except DomainError as exc:
+            self._fail(exc)
+            return None
+        return rx.redirect(_conversation_url(cid))  # type: ignore[arg-type]

@@ -1,0 +1,79 @@
+"""Conversations in the browser: a buyer asks a maker about a listing and they talk
+live, with unread badges and read receipts; outsiders can't open the conversation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from social_market.db import session_scope
+from social_market.state.messages import ConversationState
+from tests.e2e.conftest import EventInjector, goto, shot, sign_in
+from tests.factories import PASSWORD, make_user, open_shop_for, publish_listing
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+
+def test_a_buyer_and_a_maker_talk_live_about_a_listing(new_context):
+    with session_scope() as session:
+        maker = make_user(session, handle="chatmaker", display_name="Chat Maker")
+        buyer = make_user(session, handle="chatbuyer", display_name="Chat Buyer")
+        outsider = make_user(session, handle="chatoutsider")
+        open_shop_for(session, maker)
+        listing = publish_listing(session, maker, title="Celadon teapot")
+        emails = (maker.email, buyer.email, outsider.email)
+        listing_path = f"/listing/{listing.id}-{listing.slug}"
+
+    maker_page = new_context().new_page()
+    sign_in(maker_page, emails[0], PASSWORD, next_path="/")
+    expect(maker_page.locator("#message-count")).to_have_count(0)
+
+    buyer_page = new_context().new_page()
+    sign_in(buyer_page, emails[1], PASSWORD, next_path=listing_path)
+    buyer_page.locator("#ask-maker").click()
+    expect(buyer_page).to_have_url(re.compile(r"/messages/\d+"))
+    expect(buyer_page.locator("#conversation-subject")).to_contain_text("Celadon teapot")
+    box = buyer_page.locator("#message-body")
+    box.fill("Is the teapot dishwasher safe?")
+    box.press("Enter")
+    mine = buyer_page.locator(".sm-message", has_text="dishwasher safe")
+    expect(mine).to_contain_text("Sent")
+    conversation_path = re.sub(r"^https?://[^/]+", "", buyer_page.url)
+
+    # The maker's header counts it without a reload; the inbox lists it.
+    expect(maker_page.locator("#message-count")).to_have_text("1")
+    maker_page.locator("#messages-link").click()
+    row = maker_page.locator(".sm-conversation", has_text="Chat Buyer")
+    expect(row).to_contain_text("Is the teapot dishwasher safe?")
+    expect(row).to_contain_text("Celadon teapot")
+    shot(maker_page, "messages-inbox")
+    row.click()
+    expect(maker_page.locator(".sm-message", has_text="dishwasher safe")).to_be_visible()
+    expect(maker_page.locator("#message-count")).to_have_count(0)
+
+    # The buyer sees it was read, live; then the answer arrives live.
+    expect(mine).to_contain_text("Read")
+    maker_page.locator("#message-body").fill("Yes, but hand washing keeps the glaze bright.")
+    maker_page.locator("#message-body").press("Enter")
+    expect(buyer_page.locator(".sm-message", has_text="hand washing")).to_be_visible()
+    shot(buyer_page, "conversation")
+
+    # Asking again about the same listing opens the same conversation.
+    goto(buyer_page, listing_path)
+    buyer_page.locator("#ask-maker").click()
+    expect(buyer_page).to_have_url(re.compile(re.escape(conversation_path) + "/?$"))
+
+    # An outsider gets nothing, by address or by forged events.
+    outsider_page = new_context().new_page()
+    injector = EventInjector(outsider_page)
+    sign_in(outsider_page, emails[2], PASSWORD, next_path=conversation_path)
+    expect(outsider_page.get_by_text("We couldn't find that conversation.")).to_be_visible()
+    injector.send(ConversationState, "send", {"form_data": {"body": "intruder"}})
+    injector.send(ConversationState, "load_older", {})
+    injector.send(ConversationState, "catch_up", {})
+    outsider_page.wait_for_timeout(1000)
+    assert "dishwasher" not in "".join(injector.received)
+    goto(buyer_page, conversation_path)
+    expect(buyer_page.locator(".sm-message")).to_have_count(2)
