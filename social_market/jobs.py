@@ -46,3 +46,22 @@ async def send_notification_digests_daily() -> None:
         except Exception:
             log.exception("notifications: digest run failed")
         await asyncio.sleep(DAY)
+
+
+def email_unread_messages() -> int:
+    from social_market.services import messaging
+
+    with session_scope() as session:
+        return messaging.email_unread(session)
+
+
+async def email_unread_messages_regularly() -> None:
+    """Every five minutes: email about messages left unread for a while (once each)."""
+    while True:
+        await asyncio.sleep(300)
+        try:
+            count = await asyncio.to_thread(email_unread_messages)
+            if count:
+                log.info("messages: %s unread-message emails queued", count)
+        except Exception:
+            log.exception("messages: unread-message emails failed")

@@ -98,6 +98,7 @@ app = rx.App(
 app.register_lifespan_task(require_current_schema)
 app.register_lifespan_task(jobs.refresh_search_terms_daily)
 app.register_lifespan_task(jobs.send_notification_digests_daily)
+app.register_lifespan_task(jobs.email_unread_messages_regularly)
 app.register_lifespan_task(run_live)
 
 load = AuthState.load_session

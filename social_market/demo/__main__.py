@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {len(market.shop_ids)} shops, {len(market.listing_ids)} listings.")
         print(
             f"  {social.follows} follows, {social.posts} posts, {social.shares} shared"
-            f" purchases, {social.comments} comments."
+            f" purchases, {social.comments} comments, {social.conversations} conversations."
         )
     for handle, email, *_ in NAMED:
         print(f"  sign in as {email} / {DEMO_PASSWORD}   (profile /u/{handle})")

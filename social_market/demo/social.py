@@ -11,7 +11,15 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from social_market.models import Order, OrderLine, Shop, User, utcnow
-from social_market.services import comments, favourites, follows, likes, posts, shares
+from social_market.services import (
+    comments,
+    favourites,
+    follows,
+    likes,
+    messaging,
+    posts,
+    shares,
+)
 from social_market.services.errors import DomainError
 
 NEWS = [
@@ -46,6 +54,11 @@ COMMENTS = [
     "Beautiful work, as always.",
 ]
 REPLIES = ["Thank you so much!", "About 12 cm across.", "Yes, write me a message."]
+QUESTIONS_ABOUT = [
+    ("Hello! Is this still available in blue?", "Yes, I have two left in blue."),
+    ("Could you make a larger one?", "I can, it would take about two weeks."),
+    ("Do you ship to Austria?", "Yes, shipping to Austria takes 3–5 days."),
+]
 
 
 @dataclass
@@ -54,6 +67,7 @@ class SocialSummary:
     posts: int = 0
     shares: int = 0
     comments: int = 0
+    conversations: int = 0
 
 
 def generate_social(
@@ -130,7 +144,49 @@ def generate_social(
                 )
             except DomainError:
                 continue
+    _conversations(session, rng, user_ids, maker_ids, summary)
     return summary
+
+
+def _conversations(
+    session: Session,
+    rng: random.Random,
+    user_ids: list[int],
+    maker_ids: list[int],
+    summary: SocialSummary,
+) -> None:
+    """Buyers ask makers about listings (the maker answers some), and ben talks to anna,
+    so the inbox and the unread badge have something on first start."""
+    from social_market.models import Listing
+
+    buyers = [u for u in user_ids if u not in set(maker_ids)]
+    pairs = [(user_ids[1], user_ids[0])] + [
+        (rng.choice(buyers), rng.choice(maker_ids)) for _ in range(min(12, len(buyers)))
+    ]
+    for n, (buyer_id, maker_id) in enumerate(pairs):
+        shop_id = session.exec(select(Shop.id).where(Shop.owner_id == maker_id)).first()
+        listing_id = (
+            session.exec(select(Listing.id).where(Listing.shop_id == shop_id)).first()
+            if shop_id
+            else None
+        )
+        if buyer_id == maker_id or listing_id is None:
+            continue
+        question, answer = QUESTIONS_ABOUT[n % len(QUESTIONS_ABOUT)]
+        try:
+            convo = messaging.start_direct(
+                session=session, actor_id=buyer_id, subject_kind="listing", subject_id=listing_id
+            )
+            messaging.send_message(
+                session=session, actor_id=buyer_id, conversation_id=convo.id, body=question
+            )
+            if n % 2 == 0:
+                messaging.send_message(
+                    session=session, actor_id=maker_id, conversation_id=convo.id, body=answer
+                )
+        except DomainError:
+            continue
+        summary.conversations += 1
 
 
 def _posts(

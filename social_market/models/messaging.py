@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, Index, Text
+from sqlalchemy import CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from social_market.models.base import utcnow
 
 DIRECT, GROUP = "direct", "group"
+_UNREAD = text("last_message_id > last_read_id")
 MAX_GROUP = 20
 
 
@@ -42,6 +43,13 @@ class ConversationMember(SQLModel, table=True):
             "user_id",
             "archived",
             "last_message_id",
+        ),
+        # Memberships with unread messages (few at any time): the email job reads these.
+        Index(
+            "ix_conversation_member_unread",
+            "user_id",
+            sqlite_where=_UNREAD,
+            postgresql_where=_UNREAD,
         ),
     )
 

@@ -132,6 +132,15 @@ def notification_settings_page() -> rx.Component:
                             t("Send me a daily email with unread notifications"),
                             style={"display": "flex", "gap": "8px", "align-items": "center"},
                         ),
+                        rx.el.label(
+                            rx.switch(
+                                checked=s.email_messages,
+                                on_change=s.set_email_messages,
+                                id="notify-email-messages",
+                            ),
+                            t("Email me when messages wait unread for a while"),
+                            style={"display": "flex", "gap": "8px", "align-items": "center"},
+                        ),
                         form_error(s.error),
                         form_notice(s.notice),
                         rx.button(t("Save notification settings"), type="submit"),

@@ -896,3 +896,59 @@ def erase_for_deleted_account(*, session: Session, user_id: int) -> None:
         .where(ConversationMember.user_id == user_id, ConversationMember.left_at.is_(None))  # type: ignore[arg-type, union-attr]
         .values(left_at=utcnow())
     )
+
+
+# --- email about unread messages ---------------------------------------------------
+
+EMAIL_DELAY_MINUTES = 15
+
+
+def email_unread(session: Session, *, now=None) -> int:
+    """Email people who allow it about conversations with messages unread for a while
+    (each message at most once). Returns the number of emails queued."""
+    from datetime import timedelta
+
+    from social_market.i18n.catalog import gettext
+    from social_market.services import email as mail
+    from social_market.settings import get_settings
+
+    now = now or utcnow()
+    cutoff = now - timedelta(minutes=EMAIL_DELAY_MINUTES)
+    rows = session.exec(
+        select(ConversationMember, User, Message)
+        .join(User, User.id == ConversationMember.user_id)  # type: ignore[arg-type]
+        .join(Message, Message.id == ConversationMember.last_message_id)  # type: ignore[arg-type]
+        .where(
+            ConversationMember.last_message_id > ConversationMember.last_read_id,
+            ConversationMember.last_message_id > ConversationMember.emailed_up_to,
+            ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+            ConversationMember.archived.is_(False),  # type: ignore[attr-defined]
+            Message.created_at <= cutoff,  # type: ignore[operator]
+            User.email_messages.is_(True),  # type: ignore[attr-defined]
+            User.deleted_at.is_(None),  # type: ignore[union-attr]
+            User.suspended_at.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(ConversationMember.user_id)
+    ).all()
+    by_user: dict[int, tuple[User, list[ConversationMember]]] = {}
+    for member, user, _ in rows:
+        by_user.setdefault(user.id, (user, []))[1].append(member)  # type: ignore[arg-type]
+    base = get_settings().public_base_url.rstrip("/")
+    for user, members in by_user.values():
+        lang = user.locale or "en"
+        subject = gettext(lang, N_("You have unread messages on Social Market"))
+        links = "\n".join(f"{base}/messages/{m.conversation_id}" for m in members[:20])
+        body = (
+            gettext(lang, N_("Someone is waiting for your answer:"))
+            + f"\n\n{links}\n\n"
+            + gettext(
+                lang, N_("Turn these emails off in your notification settings: {url}")
+            ).format(url=f"{base}/settings/notifications")
+            + "\n"
+        )
+        mail.send_after_commit(session, to=user.email, subject=subject, body=body)
+        for member in members:
+            member.emailed_up_to = member.last_message_id
+            session.add(member)
+    session.flush()
+    return len(by_user)

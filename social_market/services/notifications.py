@@ -103,6 +103,7 @@ class NotificationCard(BaseModel):
 class NotificationSettings(BaseModel):
     on: dict[str, bool]
     digest: bool
+    email_messages: bool = True
 
 
 def _snippet(value: str) -> str:
@@ -425,19 +426,25 @@ def mark_read(*, session: Session, actor_id: object, up_to: object = None) -> in
 def get_notification_settings(*, session: Session, actor_id: object) -> NotificationSettings:
     me = require_user(session, actor_id)
     off = set(session.exec(select(NotificationOff.kind).where(NotificationOff.user_id == me.id)))
-    return NotificationSettings(on={k: k not in off for k in KINDS}, digest=me.notify_digest)
+    return NotificationSettings(
+        on={k: k not in off for k in KINDS},
+        digest=me.notify_digest,
+        email_messages=me.email_messages,
+    )
 
 
 def save_notification_settings(
-    *, session: Session, actor_id: object, on: object, digest: object
+    *, session: Session, actor_id: object, on: object, digest: object, email_messages: object = None
 ) -> NotificationSettings:
-    """``on``: {kind: bool} for every kind; ``digest``: bool. Anything else is refused."""
+    """``on``: {kind: bool} for every kind; ``digest``, ``email_messages``: bool (None:
+    unchanged). Anything else is refused."""
     me = require_user(session, actor_id)
     if (
         not isinstance(on, dict)
         or set(on) != set(KINDS)
         or not all(isinstance(v, bool) for v in on.values())
         or not isinstance(digest, bool)
+        or not isinstance(email_messages, bool | None)
     ):
         raise InvalidInput("Those settings don't look right. Please reload the page.")
     for kind, enabled in on.items():
@@ -447,6 +454,8 @@ def save_notification_settings(
         elif not enabled and row is None:
             session.add(NotificationOff(user_id=me.id, kind=kind))  # type: ignore[arg-type]
     me.notify_digest = digest
+    if email_messages is not None:
+        me.email_messages = email_messages
     session.add(me)
     session.flush()
     return get_notification_settings(session=session, actor_id=me.id)

@@ -70,11 +70,12 @@ class NotificationSettingsState(FormState):
 
     on: dict[str, bool] = dict.fromkeys(KINDS, True)
     digest: bool = False
+    email_messages: bool = True
 
     def _show(self, me: int) -> None:
         with session_scope() as session:
             s = notifications.get_notification_settings(session=session, actor_id=me)
-        self.on, self.digest = s.on, s.digest
+        self.on, self.digest, self.email_messages = s.on, s.digest, s.email_messages
 
     @rx.event
     def load(self):
@@ -91,6 +92,11 @@ class NotificationSettingsState(FormState):
             self.on = {**self.on, kind: value}
 
     @rx.event
+    def set_email_messages(self, value: bool):
+        if isinstance(value, bool):
+            self.email_messages = value
+
+    @rx.event
     def set_digest(self, value: bool):
         if isinstance(value, bool):
             self.digest = value
@@ -104,7 +110,11 @@ class NotificationSettingsState(FormState):
         try:
             with session_scope() as session:
                 notifications.save_notification_settings(
-                    session=session, actor_id=me, on=dict(self.on), digest=self.digest
+                    session=session,
+                    actor_id=me,
+                    on=dict(self.on),
+                    digest=self.digest,
+                    email_messages=self.email_messages,
                 )
         except DomainError as exc:
             self._fail(exc)

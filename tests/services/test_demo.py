@@ -65,3 +65,7 @@ def test_demo_social_life_fills_the_first_accounts_feed_and_notifications(db):
     assert feed.feed_page(session=db, viewer_id=ben).cards, "ben's feed has something"
     anna = people.user_ids[0]
     assert notifications.list_notifications(session=db, actor_id=anna)[0]
+    from social_market.services import messaging
+
+    assert social.conversations > 0
+    assert messaging.inbox(session=db, actor_id=anna)[0], "anna has conversations"

@@ -253,3 +253,25 @@ def test_search_finds_only_my_messages_and_archive_hides_until_a_new_message(db)
     assert [r.id for r in messaging.inbox(session=db, actor_id=a.id, archived=True)[0]] == [mine.id]
     _send(db, b, mine, "news!")
     assert [r.id for r in messaging.inbox(session=db, actor_id=a.id)[0]] == [mine.id]
+
+
+def test_unread_messages_are_emailed_once_after_a_while_unless_turned_off(db, monkeypatch):
+    from datetime import timedelta
+
+    from social_market.models import utcnow
+    from social_market.services import email, notifications
+
+    sent = []
+    monkeypatch.setattr(email, "send_after_commit", lambda session, **kw: sent.append(kw))
+    a, b, quiet = make_user(db), make_user(db), make_user(db)
+    _send(db, a, _direct(db, a, b), "are you there?")
+    _send(db, a, _direct(db, a, quiet), "hello quiet")
+    on = {k: True for k in notifications.KIND_LABELS}
+    notifications.save_notification_settings(
+        session=db, actor_id=quiet.id, on=on, digest=False, email_messages=False
+    )
+    assert messaging.email_unread(db) == 0  # not yet: give people time to answer
+    later = utcnow() + timedelta(minutes=20)
+    assert messaging.email_unread(db, now=later) == 1
+    assert sent[0]["to"] == b.email and "/messages/" in sent[0]["body"]
+    assert messaging.email_unread(db, now=later) == 0  # once per message
