@@ -285,7 +285,7 @@ def _message(m: rx.Var[MessageView]) -> rx.Component:
                 m.when,
                 rx.cond(m.mine, rx.cond(m.read, t(" · Read"), t(" · Sent")), ""),
                 size="1",
-                color=rx.color("gray", 10),
+                color=rx.color("gray", 11),
                 class_name="sm-message-status",
             ),
             spacing="1",
@@ -452,7 +452,7 @@ def conversation_page() -> rx.Component:
                                             opacity="0.7",
                                         ),
                                         rx.text(
-                                            t("Sending…"), size="1", color=rx.color("gray", 10)
+                                            t("Sending…"), size="1", color=rx.color("gray", 11)
                                         ),
                                         align="end",
                                         spacing="1",

@@ -22,7 +22,16 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 PUBLIC_PAGES = ["/", "/signin", "/signup", "/reset", "/people?q=a", "/u/a11yperson", "/nope"]
-PRIVATE_PAGES = ["/settings", "/settings/security", "/settings/data"]
+PRIVATE_PAGES = [
+    "/settings",
+    "/settings/security",
+    "/settings/data",
+    "/settings/privacy",
+    "/settings/notifications",
+    "/feed",
+    "/notifications",
+    "/messages",
+]
 
 
 def _serious(page) -> list[str]:
@@ -86,7 +95,15 @@ def a11y_market(a11y_person):
         else:
             own = session.exec(select(Listing.id).where(Listing.shop_id == shop.id)).first()
         order = session.exec(select(Order).where(Order.buyer_id == ada.id)).first()
-        return {"listing": own, "order": order.reference}
+        from social_market.services import messaging
+
+        talk = messaging.start_direct(
+            session=session, actor_id=ada.id, subject_kind="order", subject_id=order.id
+        )
+        messaging.send_message(
+            session=session, actor_id=ada.id, conversation_id=talk.id, body="When will it ship?"
+        )
+        return {"listing": own, "order": order.reference, "conversation": talk.id}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -111,6 +128,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
         "/sell/orders",
         "/sell/listings/new",
         f"/sell/listings/{a11y_market['listing']}",
+        f"/messages/{a11y_market['conversation']}",
     ]
     for path in [*PUBLIC_PAGES, *market_public]:
         goto(page, path)
