@@ -46,11 +46,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    # psycopg prepares a statement after 5 runs and PostgreSQL may then keep a generic
-    # plan, much worse for feeds and search whose best plan depends on the values.
-    connect_args = dict(kwargs.pop("connect_args", {}))
-    connect_args.setdefault("prepare_threshold", None)
-    kwargs["connect_args"] = connect_args
+
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)

@@ -20,7 +20,7 @@ import threading
 from collections import defaultdict
 
 from pydantic import BaseModel
-from sqlalchemy import delete, text
+from sqlalchemy import delete, func, text
 from sqlmodel import Session, select
 
 from social_market.i18n.format import format_ago, format_day, format_money
@@ -52,7 +52,7 @@ from social_market.models.social import (
 from social_market.services import privacy, profiles
 from social_market.services.after_commit import on_commit
 from social_market.services.errors import InvalidInput
-from social_market.services.ids import MAX_ID, as_id
+from social_market.services.ids import MAX_ID, as_id, id_in
 from social_market.services.listings import photo_url as listing_photo_url
 from social_market.services.listings import to_card
 from social_market.services.posts import photo_url as post_photo_url
@@ -219,11 +219,14 @@ def _sources(session: Session, me: int) -> tuple[dict[tuple[str, ...], list[int]
     """The followed people grouped by the activity kinds they show followers, and the
     followed shops; muted people, blocks either way, deleted accounts and closed shops
     left out. Two queries."""
+    # "id IN (followees)" rather than a join: PostgreSQL then probes the primary key
+    # instead of scanning every account.
+    followees = select(Follow.followee_id).where(Follow.follower_id == me).scalar_subquery()
     rows = session.exec(
-        select(User.id, User.privacy_activity, User.privacy_favourites, User.privacy_follows)
-        .join(Follow, Follow.followee_id == User.id)
-        .where(
-            Follow.follower_id == me,
+        select(User.id, User.privacy_activity, User.privacy_favourites, User.privacy_follows).where(
+            User.id == func.any(func.array(followees))
+            if session.get_bind().dialect.name == "postgresql"
+            else User.id.in_(select(Follow.followee_id).where(Follow.follower_id == me)),  # type: ignore[union-attr]
             User.deleted_at.is_(None),  # type: ignore[union-attr]
             User.suspended_at.is_(None),  # type: ignore[union-attr]
             User.id.not_in(select(Mute.muted_id).where(Mute.muter_id == me)),  # type: ignore[union-attr]
@@ -489,7 +492,7 @@ def build_cards(
     """
     if not ids:
         return []
-    acts = {a.id: a for a in session.exec(select(Activity).where(Activity.id.in_(ids)))}  # type: ignore[union-attr]
+    acts = {a.id: a for a in session.exec(select(Activity).where(id_in(session, Activity.id, ids)))}  # type: ignore[union-attr]
     activities = [acts[i] for i in ids if i in acts]
     post_ids = {a.post_id for a in activities if a.post_id}
     share_ids = {a.share_id for a in activities if a.share_id}
@@ -498,7 +501,7 @@ def build_cards(
             p.id: p
             for p in session.exec(
                 select(Post).where(
-                    Post.id.in_(post_ids),  # type: ignore[union-attr]
+                    id_in(session, Post.id, post_ids),  # type: ignore[union-attr]
                     Post.deleted_at.is_(None),  # type: ignore[union-attr]
                     Post.hidden_at.is_(None),  # type: ignore[union-attr]
                 )
@@ -510,7 +513,9 @@ def build_cards(
     shares = (
         {
             s.id: s
-            for s in session.exec(select(SharedPurchase).where(SharedPurchase.id.in_(share_ids)))
+            for s in session.exec(
+                select(SharedPurchase).where(id_in(session, SharedPurchase.id, share_ids))
+            )
         }  # type: ignore[union-attr]
         if share_ids
         else {}
@@ -520,13 +525,13 @@ def build_cards(
     if posts:
         for photo in session.exec(
             select(PostPhoto)
-            .where(PostPhoto.post_id.in_(list(posts)))  # type: ignore[attr-defined]
+            .where(id_in(session, PostPhoto.post_id, posts))  # type: ignore[attr-defined]
             .order_by(PostPhoto.post_id, PostPhoto.position)
         ):
             photos[photo.post_id].append(photo)
         for pl in session.exec(
             select(PostListing)
-            .where(PostListing.post_id.in_(list(posts)))  # type: ignore[attr-defined]
+            .where(id_in(session, PostListing.post_id, posts))  # type: ignore[attr-defined]
             .order_by(PostListing.post_id, PostListing.position)
         ):
             post_listing[pl.post_id].append(pl.listing_id)
@@ -538,7 +543,7 @@ def build_cards(
             listing.id: listing
             for listing in session.exec(
                 select(Listing).where(
-                    Listing.id.in_(listing_ids),  # type: ignore[union-attr]
+                    id_in(session, Listing.id, listing_ids),  # type: ignore[union-attr]
                     Listing.state.in_((ACTIVE, SOLD_OUT)),  # type: ignore[attr-defined]
                 )
             )
@@ -554,14 +559,14 @@ def build_cards(
         u.id: u
         for u in session.exec(
             select(User).where(
-                User.id.in_(user_ids),  # type: ignore[union-attr]
+                id_in(session, User.id, user_ids),  # type: ignore[union-attr]
                 User.deleted_at.is_(None),  # type: ignore[union-attr]
                 User.suspended_at.is_(None),  # type: ignore[union-attr]
             )
         )
     }
     shops = (
-        {s.id: s for s in session.exec(select(Shop).where(Shop.id.in_(shop_ids)))}  # type: ignore[union-attr]
+        {s.id: s for s in session.exec(select(Shop).where(id_in(session, Shop.id, shop_ids)))}  # type: ignore[union-attr]
         if shop_ids
         else {}
     )
@@ -573,7 +578,7 @@ def build_cards(
             for k, i in session.exec(
                 select(Like.subject_kind, Like.subject_id).where(
                     Like.user_id == viewer_id,
-                    Like.subject_id.in_([i for _, i in subjects]),  # type: ignore[attr-defined]
+                    id_in(session, Like.subject_id, [i for _, i in subjects]),  # type: ignore[attr-defined]
                     Like.subject_kind.in_(("post", "share")),  # type: ignore[attr-defined]
                 )
             )
