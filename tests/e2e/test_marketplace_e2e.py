@@ -63,7 +63,7 @@ def test_a_maker_opens_a_shop_and_publishes_a_listing_with_two_photos(page, tmp_
     page.locator("#photo-upload input[type=file]").set_input_files(
         [_photo(tmp_path / "a.jpg", (180, 60, 40)), _photo(tmp_path / "b.jpg", (40, 90, 160))]
     )
-    expect(page.locator(".sm-photo-tile")).to_have_count(2)
+    expect(page.locator(".sm-photo-tile")).to_have_count(2, timeout=45_000)  # slow when busy
     page.get_by_label("Photo description").first.fill("Red and cream striped runner on oak floor")
     page.get_by_role("button", name="Save", exact=True).first.click()
     expect(page.get_by_label("Photo description").first).to_have_value(
