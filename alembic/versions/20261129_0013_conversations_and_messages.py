@@ -86,6 +86,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), server_default="", nullable=False),
         sa.Column("image_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("hidden_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversation.id"],

@@ -74,3 +74,5 @@ class Message(SQLModel, table=True):
     body: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     image_key: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+    # Hidden by a moderator after a report: only its sender still sees it.
+    hidden_at: datetime | None = None

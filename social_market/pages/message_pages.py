@@ -10,6 +10,7 @@ from social_market.components.fields import form_error
 from social_market.components.layout import page
 from social_market.components.listing_card import upload_src
 from social_market.components.live import on_change
+from social_market.components.report import report_dialog
 from social_market.components.rich_text import rich_text
 from social_market.i18n.ui import t, tn
 from social_market.services.messaging import ConversationRow, MemberView, MessageView, SearchHit
@@ -281,12 +282,17 @@ def _message(m: rx.Var[MessageView]) -> rx.Component:
                 rx.text(m.sender_name, size="1", color=rx.color("gray", 11)),
             ),
             bubble,
-            rx.text(
-                m.when,
-                rx.cond(m.mine, rx.cond(m.read, t(" · Read"), t(" · Sent")), ""),
-                size="1",
-                color=rx.color("gray", 11),
-                class_name="sm-message-status",
+            rx.hstack(
+                rx.text(
+                    m.when,
+                    rx.cond(m.mine, rx.cond(m.read, t(" · Read"), t(" · Sent")), ""),
+                    size="1",
+                    color=rx.color("gray", 11),
+                    class_name="sm-message-status",
+                ),
+                rx.cond(m.mine, rx.fragment(), report_dialog("message", m.id, size="1")),
+                spacing="2",
+                align="center",
             ),
             spacing="1",
             align=rx.cond(m.mine, "end", "start"),

@@ -617,7 +617,7 @@ def _rows(
         title = c.title if c.kind == GROUP else (name or "—")
         message = last.get(c.id)  # type: ignore[arg-type]
         preview = ""
-        if message is not None:
+        if message is not None and (message.hidden_at is None or message.sender_id == me):
             preview = " ".join(message.body.split())[:120]
         rows.append(
             ConversationRow(
@@ -748,6 +748,11 @@ def conversation_view(
     )
 
 
+def _shown_to(me: int):
+    """Messages hidden by moderators stay visible to their sender only."""
+    return or_(Message.hidden_at.is_(None), Message.sender_id == me)  # type: ignore[union-attr]
+
+
 def _views(
     session: Session, me: int, conversation_id: int, messages: list[Message], locale: str | None
 ) -> list[MessageView]:
@@ -804,6 +809,7 @@ def history(
             .where(
                 Message.conversation_id == member.conversation_id,
                 Message.id <= limit,  # type: ignore[operator]
+                _shown_to(me.id),  # type: ignore[arg-type]
             )
             .order_by(Message.id.desc())  # type: ignore[union-attr]
             .limit(PAGE + 1)
@@ -832,7 +838,11 @@ def newer(
     rows = list(
         session.exec(
             select(Message)
-            .where(Message.conversation_id == member.conversation_id, Message.id > start)  # type: ignore[operator]
+            .where(
+                Message.conversation_id == member.conversation_id,
+                Message.id > start,  # type: ignore[operator]
+                _shown_to(me.id),  # type: ignore[arg-type]
+            )
             .order_by(Message.id)  # type: ignore[arg-type]
             .limit(200)
         )
@@ -871,7 +881,7 @@ def search_messages(
         )
         .join(Conversation, Conversation.id == Message.conversation_id)  # type: ignore[arg-type]
         .join(User, User.id == Message.sender_id)  # type: ignore[arg-type]
-        .where(func.lower(Message.body).like(pattern.lower(), escape="\\"))
+        .where(func.lower(Message.body).like(pattern.lower(), escape="\\"), _shown_to(me.id))  # type: ignore[arg-type]
         .order_by(Message.id.desc())  # type: ignore[union-attr]
         .limit(SEARCH_LIMIT)
     ).all()

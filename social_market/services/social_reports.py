@@ -1,4 +1,5 @@
-"""Posts and comments can be reported to moderators (services/reports.py adapters)."""
+"""Posts, comments and messages can be reported to moderators (services/reports.py
+adapters)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, select
 
 from social_market.i18n.catalog import N_
-from social_market.models import Comment, Post, Shop, utcnow
+from social_market.models import Comment, ConversationMember, Message, Post, Shop, utcnow
 from social_market.models.social import ON_POST, ON_SHARE
 from social_market.services import comments, reports
 from social_market.services.errors import NotFound
@@ -101,3 +102,48 @@ class CommentTarget(reports.TargetAdapter):
 
 reports.register_target("post", PostTarget())
 reports.register_target("comment", CommentTarget())
+
+
+class MessageTarget(reports.TargetAdapter):
+    """A message someone received. Moderators see its text in the queue (they can't
+    open the conversation); hidden, only its sender still sees it."""
+
+    label = N_("Message")
+
+    def load(self, session: Session, ids: Sequence[int]) -> dict[int, reports.TargetInfo]:
+        rows = session.exec(select(Message).where(Message.id.in_(list(ids)))).all()  # type: ignore[union-attr]
+        return {
+            m.id: reports.TargetInfo(  # type: ignore[misc]
+                owner_id=m.sender_id,
+                preview=reports.short(m.body),
+                url="",
+                hidden=m.hidden_at is not None,
+                visible=m.hidden_at is None,
+            )
+            for m in rows
+        }
+
+    def visible_to(self, session: Session, target_id: int, viewer_id: int):
+        message = session.get(Message, target_id)
+        if message is None:
+            return None
+        member = session.get(ConversationMember, (message.conversation_id, viewer_id))
+        if member is None or member.left_at is not None:
+            return None
+        return self.load(session, [target_id]).get(target_id)
+
+    def _set(self, session: Session, target_id: int, hidden: bool) -> None:
+        message = session.get(Message, target_id)
+        if message is None:
+            raise NotFound("We couldn't find that.")
+        message.hidden_at = (message.hidden_at or utcnow()) if hidden else None
+        session.add(message)
+
+    def hide(self, session: Session, target_id: int) -> None:
+        self._set(session, target_id, True)
+
+    def unhide(self, session: Session, target_id: int) -> None:
+        self._set(session, target_id, False)
+
+
+reports.register_target("message", MessageTarget())

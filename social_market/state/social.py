@@ -22,7 +22,7 @@ from social_market.services import (
     privacy,
     shares,
     shops,
-    social_reports,  # noqa: F401 - makes posts and comments reportable
+    social_reports,  # noqa: F401 - makes posts, comments and messages reportable
 )
 from social_market.services.comments import CommentCard
 from social_market.services.errors import DomainError

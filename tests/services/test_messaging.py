@@ -275,3 +275,33 @@ def test_unread_messages_are_emailed_once_after_a_while_unless_turned_off(db, mo
     assert messaging.email_unread(db, now=later) == 1
     assert sent[0]["to"] == b.email and "/messages/" in sent[0]["body"]
     assert messaging.email_unread(db, now=later) == 0  # once per message
+
+
+def test_a_reported_message_hidden_by_a_moderator_leaves_the_recipients_view(db):
+    from social_market.models.moderation import REPORT_REASONS
+    from social_market.models.user import MODERATOR
+    from social_market.services import moderation, reports, social_reports  # noqa: F401
+
+    REASON = REPORT_REASONS[1]
+    a, b, outsider = make_user(db), make_user(db), make_user(db)
+    mod = make_user(db, role=MODERATOR)
+    convo = _direct(db, a, b)
+    rude = _send(db, a, convo, "something rude")
+    with pytest.raises(NotFound):  # only members can report a message
+        reports.report(
+            session=db,
+            actor_id=outsider.id,
+            target_kind="message",
+            target_id=rude.id,
+            reason=REPORT_REASONS[0],
+        )
+    reports.report(
+        session=db, actor_id=b.id, target_kind="message", target_id=rude.id, reason=REASON
+    )
+    moderation.hide_target(session=db, actor_id=mod.id, target_kind="message", target_id=rude.id)
+    assert messaging.history(session=db, actor_id=b.id, conversation_id=convo.id)[0] == []
+    assert messaging.inbox(session=db, actor_id=b.id)[0][0].preview == ""
+    assert [
+        v.segments[0].text
+        for v in messaging.history(session=db, actor_id=a.id, conversation_id=convo.id)[0]
+    ] == ["something rude"]
