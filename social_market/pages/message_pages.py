@@ -290,7 +290,7 @@ def _message(m: rx.Var[MessageView]) -> rx.Component:
                     color=rx.color("gray", 11),
                     class_name="sm-message-status",
                 ),
-                rx.cond(m.mine, rx.fragment(), report_dialog("message", m.id, size="1")),
+                rx.cond(m.mine, rx.fragment(), report_dialog("message", m.id)),
                 spacing="2",
                 align="center",
             ),
