@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 
 import reflex as rx
@@ -26,6 +27,7 @@ from social_market.state.auth import AuthState
 log = logging.getLogger(__name__)
 
 PRESENCE_TTL = 7 * 24 * 3600  # forget people who haven't opened a page for a week
+TRACE = os.environ.get("SM_TRACE_LIVE") == "1"
 
 
 def link_token(user_id: int) -> str:
@@ -52,6 +54,8 @@ class LiveState(rx.SharedState):
         if self._linked_to != link_token(me):
             linked = await self._link_to(link_token(me))
         _presence[me] = time.monotonic()
+        if TRACE:  # which worker serves whom (the multi-worker test reads this)
+            print(f"live-link user={me} pid={os.getpid()}", flush=True)
         linked.unread_notifications, linked.unread_messages = await asyncio.to_thread(
             _badges_of, me
         )
