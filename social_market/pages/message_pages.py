@@ -267,6 +267,19 @@ def inbox_page() -> rx.Component:
 
 def _message(m: rx.Var[MessageView]) -> rx.Component:
     bubble = rx.box(
+        rx.cond(
+            m.photo != "",
+            rx.link(
+                rx.image(
+                    src=upload_src(m.photo),
+                    alt=t("Image sent by {name}", name=m.sender_name),
+                    max_width="280px",
+                    border_radius="8px",
+                ),
+                href=upload_src(m.photo_full),
+                is_external=True,
+            ),
+        ),
         rich_text(m.segments),
         padding="0.5rem 0.75rem",
         border_radius="12px",
@@ -498,6 +511,19 @@ def conversation_page() -> rx.Component:
                                     auto_complete="off",
                                     width="100%",
                                 ),
+                                rx.upload.root(
+                                    rx.button(
+                                        rx.icon("image_plus", size=16, aria_hidden="true"),
+                                        type="button",
+                                        variant="soft",
+                                        loading=s.uploading,
+                                        aria_label=t("Attach an image"),
+                                    ),
+                                    id="message-photo",
+                                    accept={"image/*": [".jpg", ".jpeg", ".png", ".webp", ".gif"]},
+                                    max_files=1,
+                                    on_drop=s.attach(rx.upload_files(upload_id="message-photo")),
+                                ),
                                 rx.button(t("Send"), type="submit", id="message-send"),
                                 width="100%",
                             ),
@@ -509,6 +535,26 @@ def conversation_page() -> rx.Component:
                             t("You can't send messages in this conversation."),
                             icon="info",
                             color_scheme="gray",
+                        ),
+                    ),
+                    rx.cond(
+                        s.photo_preview != "",
+                        rx.hstack(
+                            rx.image(
+                                src=upload_src(s.photo_preview),
+                                alt=t("Image to send"),
+                                width="72px",
+                                id="message-photo-preview",
+                            ),
+                            rx.button(
+                                t("Remove image"),
+                                size="1",
+                                variant="ghost",
+                                color_scheme="gray",
+                                on_click=s.remove_photo,
+                            ),
+                            align="center",
+                            spacing="2",
                         ),
                     ),
                     form_error(s.error),

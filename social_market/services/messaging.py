@@ -34,7 +34,7 @@ from social_market.models import (
 )
 from social_market.models.market import ACTIVE, SOLD_OUT
 from social_market.models.messaging import DIRECT, GROUP, MAX_GROUP
-from social_market.services import live, profiles, ratelimit
+from social_market.services import images, live, profiles, ratelimit
 from social_market.services.accounts import require_user
 from social_market.services.blocks import is_blocked_between
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
@@ -44,6 +44,10 @@ from social_market.services.rich_text import Segment, segments
 from social_market.services.text import clean_text
 from social_market.urls import listing_url, order_url
 
+PHOTO_FOLDER = "messages"
+PHOTO_FULL = 1200  # fitted
+PHOTO_THUMB = 400  # fitted, shown in the conversation
+PHOTO_SIZES = (PHOTO_THUMB, PHOTO_FULL)
 MESSAGES_PER_HOUR = parse("300/hour")
 CONVERSATIONS_PER_HOUR = parse("30/hour")
 MAX_BODY = 4000
@@ -97,6 +101,8 @@ class MessageView(BaseModel):
     segments: list[Segment]
     when: str
     read: bool  # (own messages) every other member has read it
+    photo: str = ""  # attached image (below the upload URL), '' for none
+    photo_full: str = ""
 
 
 class ConversationView(BaseModel):
@@ -408,17 +414,46 @@ def can_send(session: Session, me: int, conversation: Conversation) -> bool:
     return bool(others) and not any(is_blocked_between(session, me, o) for o in others)
 
 
+def photo_url(key: str | None, size: int = PHOTO_THUMB) -> str:
+    return f"{PHOTO_FOLDER}/{key}_{size}.webp" if key else ""
+
+
+def store_photo(*, session: Session, actor_id: object, conversation_id: object, data: bytes) -> str:
+    """Check and store an image to attach to a message in this conversation (a member's);
+    returns its key. The caller keeps the key on the server until the message is sent."""
+    me = require_user(session, actor_id)
+    _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    ratelimit.hit(
+        ratelimit.UPLOADS_PER_USER,
+        "upload",
+        str(me.id),
+        message=N_("You have uploaded a lot of images in the last hour. Please wait a little."),
+    )
+    image, _, _ = images.store_image(data, folder=PHOTO_FOLDER, fit=PHOTO_SIZES)
+    return image.key
+
+
+def discard_photo(key: str) -> None:
+    images.delete_stored(key, folder=PHOTO_FOLDER, sizes=PHOTO_SIZES)
+
+
 def send_message(
-    *, session: Session, actor_id: object, conversation_id: object, body: object
+    *,
+    session: Session,
+    actor_id: object,
+    conversation_id: object,
+    body: object,
+    photo_key: str | None = None,
 ) -> Message:
-    """Add a message (the caller commits); members' pages are told after commit."""
+    """Add a message (the caller commits); members' pages are told after commit.
+    ``photo_key`` comes from ``store_photo`` (kept on the server, never from the browser)."""
     me = require_user(session, actor_id)
     member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
     conversation = session.get(Conversation, member.conversation_id)
     if conversation is None:
         raise _not_found()
     text = clean_text(body, field="body", label=N_("Message"), max_length=MAX_BODY, multiline=True)
-    if not text.strip():
+    if not text.strip() and not photo_key:
         raise InvalidInput("Please write something.", field="body")
     if not can_send(session, me.id, conversation):  # type: ignore[arg-type]
         raise NotAllowed("You can't message this person.")
@@ -428,7 +463,12 @@ def send_message(
         str(me.id),
         message=N_("You have sent a lot of messages in the last hour. Please wait a little."),
     )
-    message = Message(conversation_id=conversation.id, sender_id=me.id, body=text)  # type: ignore[arg-type]
+    message = Message(
+        conversation_id=conversation.id,  # type: ignore[arg-type]
+        sender_id=me.id,  # type: ignore[arg-type]
+        body=text,
+        image_key=photo_key,
+    )
     session.add(message)
     session.flush()
     session.exec(
@@ -780,6 +820,8 @@ def _views(
                 segments=segments(m.body),
                 when=format_ago(m.created_at, now, locale),
                 read=m.sender_id == me and m.id <= read_up_to,  # type: ignore[operator]
+                photo=photo_url(m.image_key, PHOTO_THUMB),
+                photo_full=photo_url(m.image_key, PHOTO_FULL),
             )
         )
     return views

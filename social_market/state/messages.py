@@ -20,6 +20,8 @@ from social_market.services.messaging import (
 from social_market.state.auth import AuthState
 from social_market.state.forms import FormState
 
+MAX_UPLOAD_READ = 5 * 1024 * 1024 + 1  # images.py refuses anything larger
+
 
 def _conversation_url(conversation_id: int) -> str:
     return f"/messages/{conversation_id}"
@@ -120,6 +122,9 @@ class ConversationState(FormState):
     found: bool = True
     pending: list[str] = []  # being sent
     member_error: str = ""
+    uploading: bool = False
+    photo_preview: str = ""
+    _photo_key: str = ""  # stored, waiting to be sent (server side only)
 
     def _locale(self) -> str | None:
         return BABEL_LOCALE.get(self.lang)
@@ -204,6 +209,40 @@ class ConversationState(FormState):
         self.messages = [*page, *self.messages]
 
     @rx.event
+    async def attach(self, files: list[rx.UploadFile]):
+        """Store one image for the next message (replacing one chosen before)."""
+        me = self._user_id_or_none()
+        if me is None or self.conversation is None:
+            return
+        self._clear()
+        if not isinstance(files, list) or not files or not hasattr(files[0], "read"):
+            self.field_errors = {"photo": self._t("Please choose an image.")}
+            return
+        self.uploading = True
+        yield
+        try:
+            data = await files[0].read(MAX_UPLOAD_READ)
+            with session_scope() as session:
+                key = messaging.store_photo(
+                    session=session, actor_id=me, conversation_id=self.conversation.id, data=data
+                )
+        except DomainError as exc:
+            self.field_errors = {"photo": exc.translated(self.lang)}
+            return
+        finally:
+            self.uploading = False
+        if self._photo_key:
+            messaging.discard_photo(self._photo_key)
+        self._photo_key = key
+        self.photo_preview = messaging.photo_url(key)
+
+    @rx.event
+    def remove_photo(self):
+        if self._photo_key:
+            messaging.discard_photo(self._photo_key)
+        self._photo_key, self.photo_preview = "", ""
+
+    @rx.event
     def send(self, form_data: dict):
         begun = self._begin(form_data)
         if begun is None or self.conversation is None:
@@ -220,6 +259,7 @@ class ConversationState(FormState):
                     actor_id=me,
                     conversation_id=self.conversation.id,
                     body=body,
+                    photo_key=self._photo_key or None,
                 )
         except DomainError as exc:
             self._fail(exc)
@@ -228,6 +268,7 @@ class ConversationState(FormState):
             yield _refill(body if isinstance(body, str) else "")
             return
         self.pending = []
+        self._photo_key, self.photo_preview = "", ""
         yield ConversationState.catch_up
 
     def _group_action(self, action, **kwargs):

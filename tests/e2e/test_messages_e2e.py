@@ -11,12 +11,12 @@ from playwright.sync_api import expect
 from social_market.db import session_scope
 from social_market.state.messages import ConversationState
 from tests.e2e.conftest import EventInjector, goto, shot, sign_in
-from tests.factories import PASSWORD, make_user, open_shop_for, publish_listing
+from tests.factories import PASSWORD, make_user, open_shop_for, png, publish_listing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 
-def test_a_buyer_and_a_maker_talk_live_about_a_listing(new_context):
+def test_a_buyer_and_a_maker_talk_live_about_a_listing(new_context, tmp_path):
     with session_scope() as session:
         maker = make_user(session, handle="chatmaker", display_name="Chat Maker")
         buyer = make_user(session, handle="chatbuyer", display_name="Chat Buyer")
@@ -58,6 +58,16 @@ def test_a_buyer_and_a_maker_talk_live_about_a_listing(new_context):
     maker_page.locator("#message-body").fill("Yes, but hand washing keeps the glaze bright.")
     maker_page.locator("#message-body").press("Enter")
     expect(buyer_page.locator(".sm-message", has_text="hand washing")).to_be_visible()
+
+    # An image goes along with the next message.
+    photo = tmp_path / "glaze.png"
+    photo.write_bytes(png((500, 400), (60, 120, 90)))
+    buyer_page.locator("#message-photo input[type=file]").set_input_files(str(photo))
+    expect(buyer_page.locator("#message-photo-preview")).to_be_visible(timeout=30_000)
+    buyer_page.locator("#message-body").fill("This glaze, please")
+    buyer_page.locator("#message-body").press("Enter")
+    expect(maker_page.get_by_role("img", name="Image sent by Chat Buyer")).to_be_visible()
+    expect(buyer_page.locator("#message-photo-preview")).to_have_count(0)
     shot(buyer_page, "conversation")
 
     # Asking again about the same listing opens the same conversation.
@@ -76,4 +86,4 @@ def test_a_buyer_and_a_maker_talk_live_about_a_listing(new_context):
     outsider_page.wait_for_timeout(1000)
     assert "dishwasher" not in "".join(injector.received)
     goto(buyer_page, conversation_path)
-    expect(buyer_page.locator(".sm-message")).to_have_count(2)
+    expect(buyer_page.locator(".sm-message")).to_have_count(3)

@@ -305,3 +305,24 @@ def test_a_reported_message_hidden_by_a_moderator_leaves_the_recipients_view(db)
         v.segments[0].text
         for v in messaging.history(session=db, actor_id=a.id, conversation_id=convo.id)[0]
     ] == ["something rude"]
+
+
+def test_an_image_can_be_sent_by_members_only_and_bad_files_are_refused(db):
+    from tests.factories import png
+
+    a, b, outsider = make_user(db), make_user(db), make_user(db)
+    convo = _direct(db, a, b)
+    key = messaging.store_photo(session=db, actor_id=a.id, conversation_id=convo.id, data=png())
+    messaging.send_message(
+        session=db, actor_id=a.id, conversation_id=convo.id, body="", photo_key=key
+    )
+    views, _ = messaging.history(session=db, actor_id=b.id, conversation_id=convo.id)
+    assert views[0].photo == f"messages/{key}_400.webp" and views[0].segments == []
+    with pytest.raises(NotFound):
+        messaging.store_photo(
+            session=db, actor_id=outsider.id, conversation_id=convo.id, data=png()
+        )
+    with pytest.raises(InvalidInput):
+        messaging.store_photo(
+            session=db, actor_id=a.id, conversation_id=convo.id, data=b"not an image"
+        )
