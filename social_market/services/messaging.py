@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from limits import parse
 from pydantic import BaseModel
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -38,7 +38,7 @@ from social_market.services import images, live, profiles, ratelimit
 from social_market.services.accounts import require_user
 from social_market.services.blocks import is_blocked_between
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
-from social_market.services.ids import MAX_ID, as_id
+from social_market.services.ids import MAX_ID, as_id, id_in
 from social_market.services.listings import photo_url as listing_photo_url
 from social_market.services.rich_text import Segment, segments
 from social_market.services.text import clean_text
@@ -633,18 +633,25 @@ def _rows(
         m.conversation_id: m
         for m in session.exec(select(Message).where(Message.id.in_(last_ids)))  # type: ignore[union-attr]
     }
-    others: dict[int, list[User]] = {}
-    for cid, user in session.exec(
-        select(ConversationMember.conversation_id, User)
+    others: dict[int, list] = {}
+    for row in session.exec(
+        select(
+            ConversationMember.conversation_id,
+            User.id,
+            User.handle,
+            User.display_name,
+            User.avatar_key,
+            User.deleted_at,
+        )
         .join(User, User.id == ConversationMember.user_id)  # type: ignore[arg-type]
         .where(
-            ConversationMember.conversation_id.in_(ids),  # type: ignore[attr-defined]
+            id_in(session, ConversationMember.conversation_id, ids),
             ConversationMember.user_id != me,
             ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
         )
         .order_by(ConversationMember.joined_at)
     ):
-        others.setdefault(cid, []).append(user)
+        others.setdefault(row[0], []).append(row)
     unread = _unread_counts(session, me, members)
     subjects = _subject_titles(session, conversations.values())
     now = utcnow()
@@ -687,18 +694,32 @@ def _unread_counts(session: Session, me: int, members: list[ConversationMember])
     pending = [m for m in members if m.last_message_id > m.last_read_id]
     if not pending:
         return {}
-    condition = or_(
-        *[
-            (Message.conversation_id == m.conversation_id) & (Message.id > m.last_read_id)
-            for m in pending
-        ]
-    )
-    rows = session.exec(
-        select(Message.conversation_id, func.count())
-        .where(condition, Message.sender_id != me)
-        .group_by(Message.conversation_id)
-    ).all()
-    return {cid: min(int(n), 99) for cid, n in rows}
+    # One short index range per conversation (capped at 99), not one scan for all.
+    if session.get_bind().dialect.name == "postgresql":  # one text: a reusable plan
+        rows = session.execute(
+            text(
+                "SELECT p.c, (SELECT count(*) FROM (SELECT 1 FROM message"
+                " WHERE conversation_id = p.c AND id > p.r AND sender_id <> :me LIMIT 99) x)"
+                " FROM unnest(CAST(:cs AS integer[]), CAST(:rs AS integer[])) AS p(c, r)"
+            ),
+            {
+                "me": me,
+                "cs": [m.conversation_id for m in pending],
+                "rs": [m.last_read_id for m in pending],
+            },
+        )
+        return {int(cid): int(n) for cid, n in rows if n}
+    params: dict = {"me": me}
+    parts = []
+    for i, m in enumerate(pending):
+        params[f"c{i}"], params[f"r{i}"] = m.conversation_id, m.last_read_id
+        parts.append(
+            f"SELECT * FROM (SELECT conversation_id AS c FROM message"  # noqa: S608
+            f" WHERE conversation_id = :c{i} AND id > :r{i} AND sender_id <> :me"
+            f" LIMIT 99) AS q{i}"
+        )
+    sql = text(f"SELECT c, count(*) FROM ({' UNION ALL '.join(parts)}) AS u GROUP BY c")  # noqa: S608
+    return {int(cid): int(n) for cid, n in session.execute(sql, params)}
 
 
 def _subject_titles(session: Session, conversations) -> dict[int, str]:
