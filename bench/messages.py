@@ -104,7 +104,8 @@ def _build(engine, *, users: int, inbox: int, big: int, spread: int, others: int
         conn.execute(
             text(
                 "INSERT INTO conversation_member (conversation_id, user_id, joined_at, archived,"
-                " last_message_id, last_read_id, emailed_up_to) VALUES (:c, :u, :t, false, 0, 0, 0)"
+                " last_message_id, last_read_id, unread_count, emailed_up_to)"
+                " VALUES (:c, :u, :t, false, 0, 0, 0, 0)"
             ),
             members,
         )
@@ -147,6 +148,15 @@ def _build(engine, *, users: int, inbox: int, big: int, spread: int, others: int
                 " WHERE user_id <> :me OR conversation_id % 2 = 0"
             ),
             {"me": me},
+        )
+        conn.execute(
+            text(
+                "UPDATE conversation_member SET unread_count = (SELECT count(*) FROM message m"
+                " WHERE m.conversation_id = conversation_member.conversation_id"
+                " AND m.id > conversation_member.last_read_id"
+                " AND m.sender_id <> conversation_member.user_id)"
+                " WHERE last_message_id > last_read_id"
+            )
         )
         conn.execute(text("ANALYZE"))
     if engine.dialect.name == "postgresql":

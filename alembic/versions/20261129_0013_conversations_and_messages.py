@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("archived", sa.Boolean(), server_default="0", nullable=False),
         sa.Column("last_message_id", sa.Integer(), server_default="0", nullable=False),
         sa.Column("last_read_id", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("unread_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("emailed_up_to", sa.Integer(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],

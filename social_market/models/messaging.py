@@ -60,6 +60,8 @@ class ConversationMember(SQLModel, table=True):
     archived: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     last_message_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_read_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Messages from others after the read mark (kept by the writes that change it).
+    unread_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Unread messages up to this id were already announced by email.
     emailed_up_to: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 

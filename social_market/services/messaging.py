@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from limits import parse
 from pydantic import BaseModel
-from sqlalchemy import func, or_, text, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -357,6 +357,7 @@ def add_member(
     row.joined_at = utcnow()
     row.last_message_id = conversation.last_message_id
     row.last_read_id = conversation.last_message_id  # history before joining isn't "new"
+    row.unread_count = 0
     session.add(row)
     session.flush()
     live.publish_after_commit(session, live.MESSAGES, [*active, person.id])  # type: ignore[list-item]
@@ -489,9 +490,18 @@ def send_message(
         update(ConversationMember)
         .where(
             ConversationMember.conversation_id == conversation.id,  # type: ignore[arg-type]
+            ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+            ConversationMember.user_id != me.id,  # type: ignore[arg-type]
+        )
+        .values(unread_count=ConversationMember.unread_count + 1)
+    )
+    session.exec(
+        update(ConversationMember)
+        .where(
+            ConversationMember.conversation_id == conversation.id,  # type: ignore[arg-type]
             ConversationMember.user_id == me.id,  # type: ignore[arg-type]
         )
-        .values(last_read_id=message.id)
+        .values(last_read_id=message.id, unread_count=0)
     )
     session.expire(member)
     live.publish_after_commit(session, live.MESSAGES, _active_ids(session, conversation.id))  # type: ignore[arg-type]
@@ -511,6 +521,16 @@ def mark_read(
         if wanted is None:
             raise InvalidInput("Please reload the page and try again.")
         limit = min(limit, wanted)
+    # Read to the end: nothing is unread. Part of the way (rare): count what is left.
+    left = 0
+    if limit < member.last_message_id:
+        left = session.exec(
+            select(func.count()).where(
+                Message.conversation_id == member.conversation_id,
+                Message.id > limit,  # type: ignore[operator]
+                Message.sender_id != me.id,
+            )
+        ).one()
     result = session.exec(
         update(ConversationMember)
         .where(
@@ -518,7 +538,7 @@ def mark_read(
             ConversationMember.user_id == me.id,  # type: ignore[arg-type]
             ConversationMember.last_read_id < limit,  # type: ignore[arg-type]
         )
-        .values(last_read_id=limit)
+        .values(last_read_id=limit, unread_count=left)
     )
     changed = bool(result.rowcount)  # type: ignore[attr-defined]
     if changed:
@@ -690,36 +710,8 @@ def _name(user: User) -> str:
 
 
 def _unread_counts(session: Session, me: int, members: list[ConversationMember]) -> dict[int, int]:
-    """Unread messages per conversation (from others), counted up to 99 each."""
-    pending = [m for m in members if m.last_message_id > m.last_read_id]
-    if not pending:
-        return {}
-    # One short index range per conversation (capped at 99), not one scan for all.
-    if session.get_bind().dialect.name == "postgresql":  # one text: a reusable plan
-        rows = session.execute(
-            text(
-                "SELECT p.c, (SELECT count(*) FROM (SELECT 1 FROM message"
-                " WHERE conversation_id = p.c AND id > p.r AND sender_id <> :me LIMIT 99) x)"
-                " FROM unnest(CAST(:cs AS integer[]), CAST(:rs AS integer[])) AS p(c, r)"
-            ),
-            {
-                "me": me,
-                "cs": [m.conversation_id for m in pending],
-                "rs": [m.last_read_id for m in pending],
-            },
-        )
-        return {int(cid): int(n) for cid, n in rows if n}
-    params: dict = {"me": me}
-    parts = []
-    for i, m in enumerate(pending):
-        params[f"c{i}"], params[f"r{i}"] = m.conversation_id, m.last_read_id
-        parts.append(
-            f"SELECT * FROM (SELECT conversation_id AS c FROM message"  # noqa: S608
-            f" WHERE conversation_id = :c{i} AND id > :r{i} AND sender_id <> :me"
-            f" LIMIT 99) AS q{i}"
-        )
-    sql = text(f"SELECT c, count(*) FROM ({' UNION ALL '.join(parts)}) AS u GROUP BY c")  # noqa: S608
-    return {int(cid): int(n) for cid, n in session.execute(sql, params)}
+    """Unread messages per conversation, shown up to 99 (kept on each membership)."""
+    return {m.conversation_id: min(m.unread_count, 99) for m in members if m.unread_count}
 
 
 def _subject_titles(session: Session, conversations) -> dict[int, str]:
