@@ -520,6 +520,8 @@ def conversation_page() -> rx.Component:
                                         aria_label=t("Attach an image"),
                                     ),
                                     id="message-photo",
+                                    custom_attrs={"data-file-label": t("Attach an image")},
+                                    multiple=False,
                                     accept={"image/*": [".jpg", ".jpeg", ".png", ".webp", ".gif"]},
                                     max_files=1,
                                     on_drop=s.attach(rx.upload_files(upload_id="message-photo")),
