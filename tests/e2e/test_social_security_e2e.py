@@ -14,8 +14,11 @@ from social_market.db import session_scope
 from social_market.models import (
     Block,
     Comment,
+    Conversation,
+    ConversationMember,
     Follow,
     Like,
+    Message,
     Mute,
     Notification,
     NotificationOff,
@@ -26,6 +29,7 @@ from social_market.models import (
 )
 from social_market.services import blocks, comments, posts, shares
 from social_market.state.live import LiveState
+from social_market.state.messages import ConversationState, InboxState, StartConversationState
 from social_market.state.notifications import NotificationSettingsState, NotificationsState
 from social_market.state.people import ProfileState
 from social_market.state.social import (
@@ -70,6 +74,23 @@ ONE_ARG = [
     (NotificationSettingsState, "save", "form_data"),
     (NotificationSettingsState, "set_digest", "value"),
     (LiveState, "connect", None),
+    (InboxState, "show_archived", "value"),
+    (InboxState, "more", None),
+    (InboxState, "refresh", None),
+    (InboxState, "search", "form_data"),
+    (ConversationState, "send", "form_data"),
+    (ConversationState, "load_older", None),
+    (ConversationState, "catch_up", None),
+    (ConversationState, "add_member", "form_data"),
+    (ConversationState, "remove_member", "user_id"),
+    (ConversationState, "leave", None),
+    (ConversationState, "set_archived", "value"),
+    (ConversationState, "remove_photo", None),
+    (ConversationState, "attach", "files"),
+    (StartConversationState, "with_person", "handle"),
+    (StartConversationState, "about_listing", "listing_id"),
+    (StartConversationState, "about_order", "reference"),
+    (StartConversationState, "create_group", "form_data"),
 ]
 
 
@@ -92,6 +113,9 @@ def _social_snapshot():
             rows(NotificationOff, "user_id", "kind"),
             rows(Notification, "id", "read_at"),
             rows(User, "id", "privacy_follows", "privacy_activity", "notify_digest"),
+            rows(Conversation, "id", "title", "last_message_id"),
+            rows(ConversationMember, "conversation_id", "user_id", "left_at", "last_read_id"),
+            rows(Message, "id", "body", "hidden_at"),
         )
 
 
