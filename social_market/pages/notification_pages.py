@@ -8,6 +8,7 @@ from social_market.components.avatar import avatar
 from social_market.components.fields import form_error, form_notice
 from social_market.components.layout import page
 from social_market.components.live import on_change
+from social_market.components.paged_list import paged_list
 from social_market.i18n.ui import t, t_var
 from social_market.models.notification import KINDS
 from social_market.services.notifications import KIND_LABELS, NotificationCard
@@ -70,30 +71,15 @@ def notifications_page() -> rx.Component:
             ),
             # Remounts (and refreshes the list) whenever the live badge changes.
             on_change(LiveState.unread_notifications, s.refresh),
-            rx.cond(
-                s.items.length() > 0,
-                rx.el.ul(
-                    rx.foreach(s.items, _item),
-                    style={"padding": "0", "margin": "0", "width": "100%"},
-                    id="notifications",
+            paged_list(
+                s,
+                s.items,
+                _item,
+                list_id="notifications",
+                empty=t(
+                    "No notifications yet. When someone follows you, comments, "
+                    "likes or mentions you, you'll see it here."
                 ),
-                rx.cond(
-                    s.loaded,
-                    rx.card(
-                        rx.text(
-                            t(
-                                "No notifications yet. When someone follows you, comments, "
-                                "likes or mentions you, you'll see it here."
-                            ),
-                            color=rx.color("gray", 11),
-                        ),
-                        width="100%",
-                    ),
-                ),
-            ),
-            rx.cond(
-                s.next_cursor != "",
-                rx.button(t("Load more"), variant="soft", on_click=s.more, id="load-more"),
             ),
             spacing="4",
             width="100%",
