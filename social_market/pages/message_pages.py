@@ -10,6 +10,7 @@ from social_market.components.fields import form_error
 from social_market.components.layout import page
 from social_market.components.listing_card import upload_src
 from social_market.components.live import on_change
+from social_market.components.paged_list import paged_list
 from social_market.components.report import report_dialog
 from social_market.components.rich_text import rich_text
 from social_market.i18n.ui import t, tn
@@ -65,16 +66,16 @@ def _row(row: rx.Var[ConversationRow]) -> rx.Component:
                             "overflow": "hidden",
                             "text-overflow": "ellipsis",
                             "white-space": "nowrap",
-                            "max-width": "480px",
+                            "width": "100%",
                         },
                     ),
                     spacing="0",
                     align="start",
                     min_width="0",
+                    flex="1",  # takes the room left, and no more: long previews end in …
                 ),
-                rx.spacer(),
                 rx.vstack(
-                    rx.text(row.when, size="1", color=rx.color("gray", 11)),
+                    rx.text(row.when, size="1", color=rx.color("gray", 11), white_space="nowrap"),
                     rx.cond(
                         row.unread > 0,
                         rx.badge(
@@ -230,30 +231,15 @@ def inbox_page() -> rx.Component:
                 role="group",
                 aria_label=t("Show"),
             ),
-            rx.cond(
-                s.rows.length() > 0,
-                rx.el.ul(
-                    rx.foreach(s.rows, _row),
-                    style={"padding": "0", "margin": "0", "width": "100%"},
-                    id="conversations",
+            paged_list(
+                s,
+                s.rows,
+                _row,
+                list_id="conversations",
+                empty=t(
+                    "No conversations yet. Ask a maker about a piece from its "
+                    "listing page, or message someone from their profile."
                 ),
-                rx.cond(
-                    s.loaded,
-                    rx.card(
-                        rx.text(
-                            t(
-                                "No conversations yet. Ask a maker about a piece from its "
-                                "listing page, or message someone from their profile."
-                            ),
-                            color=rx.color("gray", 11),
-                        ),
-                        width="100%",
-                    ),
-                ),
-            ),
-            rx.cond(
-                s.next_cursor != "",
-                rx.button(t("Load more"), variant="soft", on_click=s.more, id="load-more"),
             ),
             spacing="4",
             width="100%",

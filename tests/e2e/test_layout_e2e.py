@@ -58,3 +58,35 @@ def test_main_pages_fit_the_screen_in_both_languages(
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than {width}px ({lang})"
         shot(page, f"{name}-{lang}-{width}-{scheme}")
+
+
+def test_messages_notifications_and_feed_fit_a_phone(new_context):
+    from social_market.services import follows, messaging
+    from tests.e2e.conftest import sign_in
+    from tests.factories import PASSWORD, make_user
+
+    with session_scope() as session:
+        me = make_user(session, display_name="Phone Person")
+        other = make_user(session, display_name="Someone With A Rather Long Display Name")
+        talk = messaging.start_direct(session=session, actor_id=other.id, handle=me.handle)
+        messaging.send_message(
+            session=session,
+            actor_id=other.id,
+            conversation_id=talk.id,
+            body="A longer question about the blue mug and whether it ships to Vienna soon? "
+            + "Supercalifragilisticexpialidocious" * 3,
+        )
+        follows.follow(session=session, actor_id=other.id, handle=me.handle)
+        email, path = me.email, f"/messages/{talk.id}"
+    page = new_context(width=360, height=740).new_page()
+    sign_in(page, email, PASSWORD)
+    for name, where in (
+        ("messages", "/messages"),
+        ("conversation", path),
+        ("notifications", "/notifications"),
+        ("feed", "/feed"),
+    ):
+        goto(page, where)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{where} is {overflow}px wider than 360px"
+        shot(page, f"{name}-phone")
