@@ -336,11 +336,22 @@ def _activity_ids(
 
     # Only constant fragments and numbered placeholders are put together here.
     def merged(floor: str):
-        ranges = " UNION ALL ".join(
-            f"SELECT b.id FROM {src} JOIN activity b ON {cond}"  # noqa: S608
-            f" AND b.id < :before AND b.id > {floor}"
-            for src, cond in parts
-        )
+        if dialect == "postgresql":
+            # Each source's range is also capped at ``limit`` rows (LATERAL ... LIMIT):
+            # with fewer sources than a page the floor is 0, and a busy shop's whole
+            # history would otherwise be read.
+            ranges = " UNION ALL ".join(
+                f"SELECT x.id FROM {src} CROSS JOIN LATERAL (SELECT b.id FROM activity b"  # noqa: S608
+                f" WHERE {cond} AND b.id < :before AND b.id > {floor}"
+                " ORDER BY b.id DESC LIMIT :limit) x"
+                for src, cond in parts
+            )
+        else:  # SQLite walks each source's index range within the floor
+            ranges = " UNION ALL ".join(
+                f"SELECT b.id FROM {src} JOIN activity b ON {cond}"  # noqa: S608
+                f" AND b.id < :before AND b.id > {floor}"
+                for src, cond in parts
+            )
         # DISTINCT: a maker's post comes both as a person's and as their shop's.
         return text(f"SELECT DISTINCT id FROM ({ranges}) m ORDER BY id DESC LIMIT :limit")  # noqa: S608
 

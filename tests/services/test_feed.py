@@ -279,6 +279,29 @@ def test_load_more_pages_through_the_feed_without_gaps_or_repeats(db, monkeypatc
         feed.feed_page(session=db, viewer_id=me.id, cursor="'; drop table activity")
 
 
+def test_pages_merge_a_busy_source_with_quiet_ones_in_time_order(db, monkeypatch):
+    # Fewer sources than a page, one with a long history: each source's newest items
+    # are merged, not just the busy one's (and not its whole history first).
+    monkeypatch.setattr(posts, "POSTS_PER_HOUR", parse("1000/hour"))
+    me, busy, quiet = make_user(db), make_user(db), make_user(db)
+    follow_shop(db, me, open_shop_for(db, busy))
+    follow_shop(db, me, open_shop_for(db, quiet))
+    expected = []
+    for i in range(2 * feed.PAGE):
+        _news(db, busy, f"busy {i}")
+        expected.append(f"busy {i}")
+        if i % 10 == 0:
+            _news(db, quiet, f"quiet {i}")
+            expected.append(f"quiet {i}")
+    expected.reverse()
+    first = feed.feed_page(session=db, viewer_id=me.id)
+    second = feed.feed_page(session=db, viewer_id=me.id, cursor=first.next_cursor)
+    third = feed.feed_page(session=db, viewer_id=me.id, cursor=second.next_cursor)
+    texts = [c.segments[0].text for c in first.cards + second.cards + third.cards]
+    assert texts == expected
+    assert third.next_cursor == ""
+
+
 def test_a_feed_page_costs_the_same_number_of_queries_for_3_or_30_items(db, engine):
     def count_for(n: int) -> int:
         me = make_user(db)
