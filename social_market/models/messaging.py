@@ -30,6 +30,8 @@ class Conversation(SQLModel, table=True):
     created_by: int = Field(foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow)
     last_message_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Closed by moderators after a report: the history stays, nobody can send.
+    closed_at: datetime | None = None
 
 
 class ConversationMember(SQLModel, table=True):

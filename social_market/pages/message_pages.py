@@ -384,6 +384,7 @@ def conversation_page() -> rx.Component:
                             color_scheme="gray",
                             on_click=s.set_archived(~c.archived),
                         ),
+                        report_dialog("conversation", c.id, id="report-conversation"),
                         width="100%",
                     ),
                     rx.heading(c.title, size="6", as_="h1"),
@@ -520,9 +521,14 @@ def conversation_page() -> rx.Component:
                             width="100%",
                         ),
                         rx.callout(
-                            t("You can't send messages in this conversation."),
+                            rx.cond(
+                                c.closed,
+                                t("Our moderators closed this conversation."),
+                                t("You can't send messages in this conversation."),
+                            ),
                             icon="info",
                             color_scheme="gray",
+                            id="conversation-closed",
                         ),
                     ),
                     rx.cond(

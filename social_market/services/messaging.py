@@ -13,9 +13,11 @@ block. A conversation about an order is always open between its buyer and shop.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from limits import parse
 from pydantic import BaseModel
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -113,6 +115,7 @@ class ConversationView(BaseModel):
     subject: SubjectCard | None
     is_creator: bool
     can_send: bool
+    closed: bool  # by moderators
     archived: bool
 
 
@@ -408,7 +411,9 @@ def set_archived(
 
 
 def can_send(session: Session, me: int, conversation: Conversation) -> bool:
-    """Nobody sends across a block in a conversation between two people."""
+    """Nobody sends to a closed conversation, nor across a block between two people."""
+    if conversation.closed_at is not None:
+        return False
     if conversation.kind == GROUP:
         return True
     others = [u for u in _active_ids(session, conversation.id) if u != me]  # type: ignore[arg-type]
@@ -423,7 +428,10 @@ def store_photo(*, session: Session, actor_id: object, conversation_id: object, 
     """Check and store an image to attach to a message in this conversation (a member's);
     returns its key. The caller keeps the key on the server until the message is sent."""
     me = require_user(session, actor_id)
-    _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    conversation = session.get(Conversation, member.conversation_id)
+    if conversation is None or conversation.closed_at is not None:
+        raise NotAllowed("Our moderators closed this conversation.")
     ratelimit.hit(
         ratelimit.UPLOADS_PER_USER,
         "upload",
@@ -456,6 +464,8 @@ def send_message(
     text = clean_text(body, field="body", label=N_("Message"), max_length=MAX_BODY, multiline=True)
     if not text.strip() and not photo_key:
         raise InvalidInput("Please write something.", field="body")
+    if conversation.closed_at is not None:
+        raise NotAllowed("Our moderators closed this conversation.")
     if not can_send(session, me.id, conversation):  # type: ignore[arg-type]
         raise NotAllowed("You can't message this person.")
     ratelimit.hit(
@@ -506,6 +516,42 @@ def send_message(
     session.expire(member)
     live.publish_after_commit(session, live.MESSAGES, _active_ids(session, conversation.id))  # type: ignore[arg-type]
     return message
+
+
+def set_closed(session: Session, conversation_id: int, closed: bool) -> None:
+    """Moderation (services/social_reports.py): close a reported conversation, or open
+    it again; members' open pages are told after commit."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise _not_found()
+    conversation.closed_at = (conversation.closed_at or utcnow()) if closed else None
+    session.add(conversation)
+    live.publish_after_commit(session, live.MESSAGES, _active_ids(session, conversation_id))
+
+
+def recent_messages(
+    session: Session, conversation_ids: list[int], per_conversation: int = 3
+) -> dict[int, list[tuple[int, str]]]:
+    """The newest few messages not hidden by moderators, (sender id, text) oldest first,
+    for each of these conversations: one statement, each conversation's own index range."""
+    if not conversation_ids:
+        return {}
+    parts = [
+        select(Message.id, Message.conversation_id, Message.sender_id, Message.body)
+        .where(
+            Message.conversation_id == cid,
+            Message.hidden_at.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(Message.id.desc())  # type: ignore[union-attr]
+        .limit(per_conversation)
+        .subquery()
+        .select()
+        for cid in conversation_ids
+    ]
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for _mid, cid, sender, body in sorted(session.exec(union_all(*parts)).all()):  # type: ignore[call-overload]
+        found[cid].append((sender, body))
+    return dict(found)
 
 
 def mark_read(
@@ -797,6 +843,7 @@ def conversation_view(
         subject=_subject_card(session, conversation),
         is_creator=conversation.created_by == me.id,
         can_send=can_send(session, me.id, conversation),  # type: ignore[arg-type]
+        closed=conversation.closed_at is not None,
         archived=member.archived,
     )
 

@@ -3,15 +3,29 @@ adapters)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlmodel import Session, select
 
 from social_market.i18n.catalog import N_
-from social_market.models import Comment, ConversationMember, Message, Post, Shop, utcnow
+from social_market.models import (
+    Comment,
+    Conversation,
+    ConversationMember,
+    Message,
+    Post,
+    Report,
+    Shop,
+    User,
+    utcnow,
+)
+from social_market.models.messaging import DIRECT
 from social_market.models.social import ON_POST, ON_SHARE
-from social_market.services import comments, reports
+from social_market.services import comments, messaging, reports
 from social_market.services.errors import NotFound
+from social_market.services.ids import id_in
 
 
 def _comment_url(c: Comment) -> str:
@@ -147,3 +161,95 @@ class MessageTarget(reports.TargetAdapter):
 
 
 reports.register_target("message", MessageTarget())
+
+
+class ConversationTarget(reports.TargetAdapter):
+    """A whole conversation, reported by one of its members. Moderators see who is in
+    it and its newest messages (reporting shares them); hiding closes it: the history
+    stays, nobody can send. The account answered for is the other person of a direct
+    conversation (the first reporter's counterpart); a group has none."""
+
+    label = N_("Conversation")
+
+    def load(self, session: Session, ids: Sequence[int]) -> dict[int, reports.TargetInfo]:
+        wanted = list(ids)
+        conversations = {
+            c.id: c
+            for c in session.exec(
+                select(Conversation).where(id_in(session, Conversation.id, wanted))
+            )  # type: ignore[arg-type]
+        }
+        if not conversations:
+            return {}
+        members: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for cid, uid, handle in session.exec(
+            select(ConversationMember.conversation_id, User.id, User.handle)
+            .join(User, User.id == ConversationMember.user_id)  # type: ignore[arg-type]
+            .where(
+                id_in(session, ConversationMember.conversation_id, list(conversations)),  # type: ignore[arg-type]
+                ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+            )
+            .order_by(ConversationMember.conversation_id, ConversationMember.joined_at)
+        ):
+            members[cid].append((uid, handle))
+        first_reporter: dict[int, int] = {}
+        for tid, reporter in session.exec(
+            select(Report.target_id, Report.reporter_id)
+            .where(
+                Report.target_kind == "conversation",
+                id_in(session, Report.target_id, list(conversations)),  # type: ignore[arg-type]
+            )
+            .order_by(Report.id)  # type: ignore[arg-type]
+        ):
+            first_reporter.setdefault(tid, reporter)
+        recent = messaging.recent_messages(session, list(conversations))
+        infos = {}
+        for cid, c in conversations.items():
+            handles = dict(members.get(cid, []))
+            said = " · ".join(
+                f"@{handles.get(sender, '?')}: {body}" for sender, body in recent.get(cid, [])
+            )
+            title = f"{c.title} — " if c.title else ""
+            people = ", ".join(f"@{h}" for h in handles.values())
+            owner = None
+            if c.kind == DIRECT:
+                others = [u for u in handles if u != first_reporter.get(cid)]
+                owner = others[0] if len(others) == 1 else None
+            infos[cid] = reports.TargetInfo(
+                owner_id=owner,
+                preview=reports.short(f"{title}{people} | {said}"),
+                url="",
+                hidden=c.closed_at is not None,
+                visible=c.closed_at is None,
+            )
+        return infos  # type: ignore[return-value]
+
+    def visible_to(self, session: Session, target_id: int, viewer_id: int):
+        member = session.get(ConversationMember, (target_id, viewer_id))
+        if member is None or member.left_at is not None:
+            return None
+        info = self.load(session, [target_id]).get(target_id)
+        if info is None:
+            return None
+        conversation = session.get(Conversation, target_id)
+        others = [
+            u
+            for u in session.exec(
+                select(ConversationMember.user_id).where(
+                    ConversationMember.conversation_id == target_id,
+                    ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+                    ConversationMember.user_id != viewer_id,
+                )
+            )
+        ]
+        owner = others[0] if conversation and conversation.kind == DIRECT and others else None
+        return replace(info, owner_id=owner)
+
+    def hide(self, session: Session, target_id: int) -> None:
+        messaging.set_closed(session, target_id, True)
+
+    def unhide(self, session: Session, target_id: int) -> None:
+        messaging.set_closed(session, target_id, False)
+
+
+reports.register_target("conversation", ConversationTarget())

@@ -87,3 +87,55 @@ def test_a_buyer_and_a_maker_talk_live_about_a_listing(new_context, tmp_path):
     assert "dishwasher" not in "".join(injector.received)
     goto(buyer_page, conversation_path)
     expect(buyer_page.locator(".sm-message")).to_have_count(3)
+
+
+def test_a_member_reports_a_conversation_and_the_moderator_closes_it_live(new_context):
+    from social_market.models.user import MODERATOR
+    from social_market.services import messaging
+
+    with session_scope() as session:
+        pushy = make_user(session, handle="pushyseller", display_name="Pushy Seller")
+        buyer = make_user(session, handle="annoyedbuyer", display_name="Annoyed Buyer")
+        mod = make_user(session, handle="convomod", role=MODERATOR)
+        convo = messaging.start_direct(session=session, actor_id=pushy.id, handle=buyer.handle)
+        for text in ("Buy my vases", "Buy them NOW", "Why are you not answering"):
+            messaging.send_message(
+                session=session, actor_id=pushy.id, conversation_id=convo.id, body=text
+            )
+        emails, path = (pushy.email, buyer.email, mod.email), f"/messages/{convo.id}"
+        ids = (pushy.id, convo.id)
+
+    pushy_page = new_context().new_page()
+    injector = EventInjector(pushy_page)
+    sign_in(pushy_page, emails[0], PASSWORD, next_path=path)
+    expect(pushy_page.locator("#message-body")).to_be_visible()
+
+    buyer_page = new_context().new_page()
+    sign_in(buyer_page, emails[1], PASSWORD, next_path=path)
+    buyer_page.locator("#report-conversation").click()
+    dialog = buyer_page.get_by_role("dialog")
+    dialog.get_by_label("Harassment or hate").click()
+    dialog.get_by_role("button", name="Send report").click()
+    expect(buyer_page.get_by_text("Thanks — our moderators will look at it.")).to_be_visible()
+
+    mod_page = new_context().new_page()
+    sign_in(mod_page, emails[2], PASSWORD, next_path="/moderation")
+    card = mod_page.locator(".sm-mod-item", has_text="@pushyseller: Why are you not answering")
+    expect(card).to_contain_text("Conversation")
+    expect(card).to_contain_text("@pushyseller")  # the account answered for
+    shot(mod_page, "moderation-conversation")
+    card.get_by_role("button", name="Hide").click()
+    expect(mod_page.locator(".sm-mod-item", has_text="@pushyseller")).to_have_count(0)
+
+    # Both open pages learn it at once: the history stays, the box is gone.
+    for page in (pushy_page, buyer_page):
+        expect(page.locator("#conversation-closed")).to_contain_text(
+            "Our moderators closed this conversation."
+        )
+        expect(page.locator("#message-body")).to_have_count(0)
+        expect(page.locator(".sm-message")).to_have_count(3)
+    injector.send(ConversationState, "send", {"form_data": {"body": "sneaking one in"}})
+    pushy_page.wait_for_timeout(1000)
+    with session_scope() as session:
+        views, _ = messaging.history(session=session, actor_id=ids[0], conversation_id=ids[1])
+    assert views[-1].segments[0].text == "Why are you not answering"

@@ -326,3 +326,72 @@ def test_an_image_can_be_sent_by_members_only_and_bad_files_are_refused(db):
         messaging.store_photo(
             session=db, actor_id=a.id, conversation_id=convo.id, data=b"not an image"
         )
+
+
+def test_a_reported_conversation_shows_moderators_its_members_and_newest_messages(db):
+    from social_market.models.moderation import REPORT_REASONS
+    from social_market.models.user import MODERATOR
+    from social_market.services import moderation, reports, social_reports  # noqa: F401
+
+    a, b, outsider = make_user(db), make_user(db), make_user(db)
+    mod = make_user(db, role=MODERATOR)
+    convo = _direct(db, a, b)
+    for text in ("hello", "one", "two", "go away now"):
+        _send(db, a, convo, text)
+    with pytest.raises(NotFound):  # only members can report it, by any id
+        reports.report(
+            session=db,
+            actor_id=outsider.id,
+            target_kind="conversation",
+            target_id=convo.id,
+            reason=REPORT_REASONS[1],
+        )
+    reports.report(
+        session=db,
+        actor_id=b.id,
+        target_kind="conversation",
+        target_id=convo.id,
+        reason=REPORT_REASONS[1],
+    )
+    (item,) = moderation.open_reports(session=db, actor_id=mod.id).items
+    assert item.kind == "conversation" and item.owner_id == a.id  # b reported a
+    assert f"@{a.handle}, @{b.handle}" in item.preview
+    assert f"@{a.handle}: one · @{a.handle}: two · @{a.handle}: go away now" in item.preview
+    assert "hello" not in item.preview  # the newest three only
+    assert item.url == ""  # moderators can't open the conversation itself
+
+
+def test_a_conversation_closed_by_moderators_keeps_its_history_and_takes_no_messages(db):
+    from social_market.models.moderation import REPORT_REASONS
+    from social_market.models.user import MODERATOR
+    from social_market.services import moderation, reports, social_reports  # noqa: F401
+
+    a, b = make_user(db), make_user(db)
+    mod = make_user(db, role=MODERATOR)
+    convo = _direct(db, a, b)
+    _send(db, a, convo, "rude")
+    reports.report(
+        session=db,
+        actor_id=b.id,
+        target_kind="conversation",
+        target_id=convo.id,
+        reason=REPORT_REASONS[1],
+    )
+    moderation.hide_target(
+        session=db, actor_id=mod.id, target_kind="conversation", target_id=convo.id
+    )
+    for who in (a, b):
+        with pytest.raises(NotAllowed, match="moderators closed"):
+            _send(db, who, convo, "still there?")
+        view = messaging.conversation_view(session=db, actor_id=who.id, conversation_id=convo.id)
+        assert view.closed and not view.can_send
+        assert len(messaging.history(session=db, actor_id=who.id, conversation_id=convo.id)[0]) == 1
+    with pytest.raises(NotAllowed):
+        messaging.store_photo(session=db, actor_id=a.id, conversation_id=convo.id, data=b"x")
+    moderation.unhide_target(
+        session=db, actor_id=mod.id, target_kind="conversation", target_id=convo.id
+    )
+    _send(db, b, convo, "open again")
+    assert not messaging.conversation_view(
+        session=db, actor_id=a.id, conversation_id=convo.id
+    ).closed
