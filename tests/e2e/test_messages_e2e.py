@@ -1,5 +1,7 @@
 """Conversations in the browser: a buyer asks a maker about a listing and they talk
-live, with unread badges and read receipts; outsiders can't open the conversation."""
+live, with unread badges and read receipts; outsiders can't open the conversation; a
+page whose socket dropped catches up from the database; a reported conversation is
+closed by a moderator."""
 
 from __future__ import annotations
 
@@ -139,3 +141,47 @@ def test_a_member_reports_a_conversation_and_the_moderator_closes_it_live(new_co
     with session_scope() as session:
         views, _ = messaging.history(session=session, actor_id=ids[0], conversation_id=ids[1])
     assert views[-1].segments[0].text == "Why are you not answering"
+
+
+def test_a_page_whose_socket_dropped_catches_up_on_reconnect_with_nothing_lost(new_context):
+    from social_market.services import messaging
+
+    with session_scope() as session:
+        maker = make_user(session, handle="tunnelmaker", display_name="Tunnel Maker")
+        buyer = make_user(session, handle="tunnelbuyer", display_name="Tunnel Buyer")
+        convo = messaging.start_direct(session=session, actor_id=buyer.id, handle=maker.handle)
+        messaging.send_message(
+            session=session, actor_id=buyer.id, conversation_id=convo.id, body="Are you there?"
+        )
+        emails, path = (maker.email, buyer.email), f"/messages/{convo.id}"
+
+    maker_context = new_context()
+    maker_page = maker_context.new_page()
+    sockets: list = []
+    maker_page.on("websocket", lambda ws: sockets.append(ws))
+    sign_in(maker_page, emails[0], PASSWORD, next_path=path)
+    expect(maker_page.locator(".sm-message")).to_have_count(1)
+    buyer_page = new_context().new_page()
+    sign_in(buyer_page, emails[1], PASSWORD, next_path=path)
+    expect(buyer_page.locator(".sm-message")).to_have_count(1)
+
+    # The network goes away (as in a tunnel): the socket drops, the page keeps retrying.
+    maker_context.set_offline(True)
+    opened = len(sockets)
+    for text in ("First while you were away", "Second while you were away"):
+        buyer_page.locator("#message-body").fill(text)
+        buyer_page.locator("#message-body").press("Enter")
+        expect(buyer_page.locator(".sm-message", has_text=text)).to_contain_text("Sent")
+    maker_page.wait_for_timeout(1500)  # the cut page has no way to hear of them
+    expect(maker_page.locator(".sm-message")).to_have_count(1)
+
+    maker_context.set_offline(False)
+    expect(maker_page.locator(".sm-message", has_text="Second while you were away")).to_be_visible(
+        timeout=15_000
+    )
+    assert len(sockets) > opened and sockets[opened - 1].is_closed()  # over a new socket
+    texts = maker_page.locator(".sm-message").all_inner_texts()
+    assert len(texts) == 3, texts  # each once, in order
+    assert "First while" in texts[1] and "Second while" in texts[2]
+    # And the buyer learns they were read.
+    expect(buyer_page.locator(".sm-message", has_text="Second while")).to_contain_text("Read")
