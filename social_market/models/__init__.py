@@ -30,6 +30,16 @@ from social_market.models.social import (
     PostPhoto,
     SharedPurchase,
 )
+from social_market.models.trust import (
+    NotInterested,
+    Recommendation,
+    RecommendationDirty,
+    RecommendationRun,
+    Review,
+    ReviewHelpful,
+    ReviewPhoto,
+    TasteNeighbour,
+)
 from social_market.models.user import ProfilePublic, User
 
 __all__ = [
@@ -51,6 +61,7 @@ __all__ = [
     "Message",
     "ModerationAction",
     "Mute",
+    "NotInterested",
     "Notification",
     "NotificationOff",
     "OidcFlow",
@@ -62,10 +73,17 @@ __all__ = [
     "PostListing",
     "PostPhoto",
     "ProfilePublic",
+    "Recommendation",
+    "RecommendationDirty",
+    "RecommendationRun",
     "Report",
+    "Review",
+    "ReviewHelpful",
+    "ReviewPhoto",
     "SharedPurchase",
     "ShippingRate",
     "Shop",
+    "TasteNeighbour",
     "User",
     "utcnow",
 ]

@@ -57,6 +57,9 @@ class Shop(SQLModel, table=True):
     accepts_pickup: bool = False
     currency: str = Field(default="EUR", max_length=3)
     favourite_count: int = 0
+    # Reviews of all its listings (kept by services/reviews.py): the shop's rating.
+    rating_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    rating_sum: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Post "new piece" to followers automatically when a listing is first published.
     announce_new_pieces: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(default_factory=utcnow)
@@ -129,6 +132,9 @@ class Listing(SQLModel, table=True):
     cover_alt: str = Field(default="", max_length=200)
     view_count: int = 0
     favourite_count: int = 0
+    # Visible reviews: count and sum of stars (kept by services/reviews.py).
+    rating_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    rating_sum: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = None

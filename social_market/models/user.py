@@ -44,6 +44,8 @@ class User(SQLModel, table=True):
     privacy_follows: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
     privacy_favourites: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     privacy_activity: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # How much people I follow count against everyone in "best rated for me" (0–100).
+    trust_weight: int = Field(default=50, sa_column_kwargs={"server_default": "50"})
     discoverable: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     # Who may start a conversation with me: everyone, following (people I follow),
     # orders (only shops and buyers I have an order with).
