@@ -161,6 +161,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("review_id", "position", name=op.f("pk_review_photo")),
     )
+    op.create_index("ix_shared_purchase_listing_id", "shared_purchase", ["listing_id"])
     # Plain ALTERs on listing: a batch copy of the table would break the search view.
     op.add_column(
         "listing", sa.Column("rating_count", sa.Integer(), server_default="0", nullable=False)
@@ -191,6 +192,7 @@ def downgrade() -> None:
         batch_op.drop_column("rating_sum")
         batch_op.drop_column("rating_count")
 
+    op.drop_index("ix_shared_purchase_listing_id", "shared_purchase")
     op.drop_column("listing", "rating_sum")
     op.drop_column("listing", "rating_count")
 

@@ -265,3 +265,10 @@ class ListingCard(BaseModel):
     state: str
     made_to_order: bool
     in_stock: bool
+    rating_avg: float = 0.0  # from rating_count reviews
+    rating_count: int = 0
+    # "Someone you follow reviewed / bought / favourited this" (services/trust.py):
+    # the kind, one name, and how many others; '' when nobody the viewer follows did.
+    network_kind: str = ""
+    network_name: str = ""
+    network_others: int = 0

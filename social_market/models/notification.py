@@ -1,5 +1,6 @@
 """Notifications: what happened that concerns someone (a new follower, a comment, a
-like, a mention, an order moving on, a followed maker's special offer)."""
+like, a mention, an order moving on, a followed maker's special offer, a review of my
+shop or a reply to my review)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ N_LIKE = "like"
 N_MENTION = "mention"
 N_ORDER = "order"
 N_OFFER = "offer"
-KINDS = (N_FOLLOW, N_COMMENT, N_REPLY, N_LIKE, N_MENTION, N_ORDER, N_OFFER)
+N_REVIEW = "review"
+KINDS = (N_FOLLOW, N_COMMENT, N_REPLY, N_LIKE, N_MENTION, N_ORDER, N_OFFER, N_REVIEW)
 
 _UNREAD = text("read_at IS NULL")
 _TO_EMAIL = text("read_at IS NULL AND emailed_at IS NULL")

@@ -132,6 +132,8 @@ class SharedPurchase(SQLModel, table=True):
     __tablename__ = "shared_purchase"
     __table_args__ = (
         Index("ix_shared_purchase_user_id_id", "user_id", "id"),
+        # "Someone you follow bought this" badges on listing grids.
+        Index("ix_shared_purchase_listing_id", "listing_id"),
         CheckConstraint("audience IN (1, 2)", name="audience_shared"),
         CheckConstraint("like_count >= 0", name="like_count_not_negative"),
         CheckConstraint("comment_count >= 0", name="comment_count_not_negative"),

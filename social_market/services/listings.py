@@ -466,6 +466,10 @@ def to_card(listing: Listing, locale: str | None = None) -> ListingCard:
         state=listing.state,
         made_to_order=listing.made_to_order,
         in_stock=listing.made_to_order or listing.quantity > 0,
+        rating_avg=round(listing.rating_sum / listing.rating_count, 1)
+        if listing.rating_count
+        else 0.0,
+        rating_count=listing.rating_count,
     )
 
 

@@ -33,6 +33,7 @@ from social_market.models.notification import (
     N_OFFER,
     N_ORDER,
     N_REPLY,
+    N_REVIEW,
 )
 from social_market.services import live, profiles
 from social_market.services.accounts import require_user
@@ -68,6 +69,8 @@ TEMPLATES: dict[str, str] = {
     "order:delivered": N_("Order {snippet} was delivered"),
     "order:cancelled": N_("Order {snippet} was cancelled"),
     "offer": N_("{name} has a special offer for you: {snippet}"),
+    "review:new": N_("{name} reviewed {snippet}"),
+    "review:reply": N_("{name} replied to your review: {snippet}"),
 }
 KIND_LABELS = {
     N_FOLLOW: N_("New followers"),
@@ -77,6 +80,7 @@ KIND_LABELS = {
     N_MENTION: N_("Mentions of @me"),
     N_ORDER: N_("Orders: new, paid, shipped, cancelled"),
     N_OFFER: N_("Special offers from shops I follow"),
+    N_REVIEW: N_("Reviews of my shop, and replies to my reviews"),
 }
 
 

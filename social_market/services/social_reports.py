@@ -14,18 +14,21 @@ from social_market.models import (
     Comment,
     Conversation,
     ConversationMember,
+    Listing,
     Message,
     Post,
     Report,
+    Review,
     Shop,
     User,
     utcnow,
 )
 from social_market.models.messaging import DIRECT
 from social_market.models.social import ON_POST, ON_SHARE
-from social_market.services import comments, messaging, reports
+from social_market.services import comments, messaging, reports, reviews
 from social_market.services.errors import NotFound
 from social_market.services.ids import id_in
+from social_market.urls import listing_url
 
 
 def _comment_url(c: Comment) -> str:
@@ -253,3 +256,35 @@ class ConversationTarget(reports.TargetAdapter):
 
 
 reports.register_target("conversation", ConversationTarget())
+
+
+class ReviewTarget(reports.TargetAdapter):
+    """A review; hidden, it leaves every list and the rating totals."""
+
+    label = N_("Review")
+
+    def load(self, session: Session, ids: Sequence[int]) -> dict[int, reports.TargetInfo]:
+        rows = session.exec(
+            select(Review, Listing.slug)
+            .join(Listing, Listing.id == Review.listing_id)  # type: ignore[arg-type]
+            .where(id_in(session, Review.id, list(ids)))  # type: ignore[arg-type]
+        ).all()
+        return {
+            r.id: reports.TargetInfo(  # type: ignore[misc]
+                owner_id=r.author_id,
+                preview=reports.short(f"{'★' * r.rating} {r.body}"),
+                url=f"{listing_url(r.listing_id, slug)}#review-{r.id}",
+                hidden=r.hidden_at is not None,
+                visible=r.hidden_at is None,
+            )
+            for r, slug in rows
+        }
+
+    def hide(self, session: Session, target_id: int) -> None:
+        reviews.set_hidden(session, target_id, True)
+
+    def unhide(self, session: Session, target_id: int) -> None:
+        reviews.set_hidden(session, target_id, False)
+
+
+reports.register_target("review", ReviewTarget())

@@ -1,0 +1,271 @@
+"""What the viewer's own network says: "4.8 from 3 people you follow · 4.1 from 212
+buyers", and small "someone you follow loved this" badges on listing grids.
+
+Two circles:
+- **people you follow**: each one shown by name with their stars (reviews are public,
+  and whom the viewer follows is the viewer's own knowledge);
+- **one step further**: people followed by people you follow, counted only through
+  those whose follow lists the viewer may see (``privacy_follows``), shown only as an
+  average and only over at least ``MIN_WIDER`` people, so no one person's rating can be
+  read out of it.
+People blocked either way with the viewer, suspended and deleted accounts and hidden
+reviews never count. Badges use only what the followed person shows the viewer:
+reviews (public), favourites when their ``privacy_favourites`` lets followers see them,
+and purchases only when shared with followers or everyone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pydantic import BaseModel
+from sqlalchemy import and_, exists, func, literal, or_, union_all
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from social_market.models import (
+    Block,
+    FavouriteListing,
+    Follow,
+    Listing,
+    Review,
+    SharedPurchase,
+    Shop,
+    User,
+)
+from social_market.models.market import ListingCard
+from social_market.models.social import FOLLOWERS
+from social_market.services import profiles
+from social_market.services.ids import as_id, id_in
+from social_market.services.reviews import average
+
+MIN_WIDER = 3
+SHOWN_PEOPLE = 5
+
+
+class PersonRating(BaseModel):
+    handle: str
+    name: str
+    avatar: str
+    initials: str
+    rating: float  # their stars (their average if they reviewed it more than once)
+    stars: int  # rounded, for drawing
+
+
+class Verdict(BaseModel):
+    """Ratings of one listing or shop: everyone's, and the viewer's network's."""
+
+    overall_avg: float
+    overall_count: int
+    people: list[PersonRating]  # people the viewer follows, up to SHOWN_PEOPLE
+    network_avg: float
+    network_count: int  # people the viewer follows who reviewed it
+    wider_avg: float  # 0 when fewer than MIN_WIDER
+    wider_count: int  # 0 when fewer than MIN_WIDER
+
+
+def _not_blocked(viewer_id: int, person):
+    return and_(
+        ~exists().where(Block.blocker_id == viewer_id, Block.blocked_id == person),
+        ~exists().where(Block.blocker_id == person, Block.blocked_id == viewer_id),
+    )
+
+
+def _active(user):
+    return and_(user.deleted_at.is_(None), user.suspended_at.is_(None))
+
+
+def verdict(
+    *,
+    session: Session,
+    viewer_id: int | None,
+    listing_id: object = None,
+    shop_id: object = None,
+) -> Verdict:
+    """The verdict on a listing (or a whole shop) for this viewer: three queries."""
+    lid, sid = as_id(listing_id), as_id(shop_id)
+    if lid is not None:
+        count, total = session.exec(
+            select(Listing.rating_count, Listing.rating_sum).where(Listing.id == lid)
+        ).first() or (0, 0)
+        on = Review.listing_id == lid
+    elif sid is not None:
+        count, total = session.exec(
+            select(Shop.rating_count, Shop.rating_sum).where(Shop.id == sid)
+        ).first() or (0, 0)
+        on = Review.shop_id == sid
+    else:
+        return Verdict(
+            overall_avg=0,
+            overall_count=0,
+            people=[],
+            network_avg=0,
+            network_count=0,
+            wider_avg=0,
+            wider_count=0,
+        )
+    empty = Verdict(
+        overall_avg=average(count, total),
+        overall_count=count,
+        people=[],
+        network_avg=0,
+        network_count=0,
+        wider_avg=0,
+        wider_count=0,
+    )
+    if viewer_id is None or not count:
+        return empty
+    followees = select(Follow.followee_id).where(Follow.follower_id == viewer_id)
+    # People I follow who reviewed it (their average if more than one review).
+    direct = session.exec(
+        select(User, func.avg(Review.rating), func.max(Review.id))
+        .join(Review, Review.author_id == User.id)  # type: ignore[arg-type]
+        .where(
+            on,
+            Review.hidden_at.is_(None),  # type: ignore[union-attr]
+            Review.author_id.in_(followees),  # type: ignore[attr-defined]
+            _active(User),
+            _not_blocked(viewer_id, User.id),
+        )
+        .group_by(User.id)  # type: ignore[arg-type]
+        .order_by(func.max(Review.id).desc())
+    ).all()
+    people = [
+        PersonRating(
+            handle=u.handle,
+            name=u.display_name or u.handle,
+            avatar=profiles.avatar_url(u.avatar_key),
+            initials=profiles.initials(u.display_name or u.handle),
+            rating=round(float(avg), 1),
+            stars=round(float(avg)),
+        )
+        for u, avg, _ in direct
+    ]
+    # One step further: reviewers followed by someone I follow whose follows I may see.
+    mid = aliased(User)
+    hop = aliased(Follow)
+    step = aliased(Follow)
+    author = aliased(User)
+    per_author = (
+        select(Review.author_id, func.avg(Review.rating).label("stars"))
+        .join(author, author.id == Review.author_id)  # type: ignore[arg-type]
+        .where(
+            on,
+            Review.hidden_at.is_(None),  # type: ignore[union-attr]
+            Review.author_id != viewer_id,
+            Review.author_id.not_in(followees),  # type: ignore[attr-defined]
+            _active(author),
+            _not_blocked(viewer_id, author.id),
+            select(literal(1))
+            .select_from(step)
+            .join(hop, hop.follower_id == step.followee_id)  # type: ignore[arg-type]
+            .join(mid, mid.id == step.followee_id)  # type: ignore[arg-type]
+            .where(
+                step.follower_id == viewer_id,
+                hop.followee_id == Review.author_id,
+                mid.privacy_follows >= FOLLOWERS,
+                _active(mid),
+            )
+            .exists(),
+        )
+        .group_by(Review.author_id)
+        .subquery()
+    )
+    wider_count, wider_avg = session.exec(
+        select(func.count(), func.avg(per_author.c.stars)).select_from(per_author)
+    ).one()
+    network_avg = round(sum(p.rating for p in people) / len(people), 1) if people else 0.0
+    shown = (wider_count or 0) >= MIN_WIDER
+    return empty.model_copy(
+        update={
+            "people": people[:SHOWN_PEOPLE],
+            "network_avg": network_avg,
+            "network_count": len(people),
+            "wider_avg": round(float(wider_avg), 1) if shown else 0.0,
+            "wider_count": int(wider_count) if shown else 0,
+        }
+    )
+
+
+# --- badges on grids ------------------------------------------------------------------
+
+REVIEWED, BOUGHT, FAVOURITED = "reviewed", "bought", "favourited"
+_ORDER = {REVIEWED: 0, BOUGHT: 1, FAVOURITED: 2}
+
+
+def badges(
+    session: Session, viewer_id: int | None, listing_ids: list[int]
+) -> dict[int, tuple[str, str, int]]:
+    """For each listing someone the viewer follows reviewed, bought (and shared) or
+    favourited (and shows it): (kind, a name, how many others). One query."""
+    if viewer_id is None or not listing_ids:
+        return {}
+    followees = select(Follow.followee_id).where(Follow.follower_id == viewer_id)
+    parts = union_all(
+        select(
+            Review.listing_id, Review.author_id.label("person"), literal(REVIEWED).label("kind")
+        ).where(  # type: ignore[attr-defined]
+            id_in(session, Review.listing_id, listing_ids),
+            Review.hidden_at.is_(None),  # type: ignore[union-attr]
+            Review.author_id.in_(followees),  # type: ignore[attr-defined]
+        ),
+        select(
+            SharedPurchase.listing_id,
+            SharedPurchase.user_id.label("person"),  # type: ignore[attr-defined]
+            literal(BOUGHT).label("kind"),
+        ).where(
+            id_in(session, SharedPurchase.listing_id, listing_ids),
+            SharedPurchase.audience >= FOLLOWERS,
+            SharedPurchase.user_id.in_(followees),  # type: ignore[attr-defined]
+        ),
+        select(
+            FavouriteListing.listing_id,
+            FavouriteListing.user_id.label("person"),  # type: ignore[attr-defined]
+            literal(FAVOURITED).label("kind"),
+        ).where(
+            id_in(session, FavouriteListing.listing_id, listing_ids),
+            FavouriteListing.user_id.in_(followees),  # type: ignore[attr-defined]
+        ),
+    ).subquery()
+    rows = session.exec(
+        select(parts.c.listing_id, parts.c.kind, User.id, User.handle, User.display_name)
+        .join(User, User.id == parts.c.person)  # type: ignore[arg-type]
+        .where(
+            _active(User),
+            _not_blocked(viewer_id, User.id),
+            or_(parts.c.kind != FAVOURITED, User.privacy_favourites >= FOLLOWERS),
+        )
+    ).all()
+    found: dict[int, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    names: dict[int, str] = {}
+    for listing_id, kind, uid, handle, display in rows:
+        found[listing_id][kind].add(uid)
+        names[uid] = display or handle
+    out = {}
+    for listing_id, kinds in found.items():
+        kind = min(kinds, key=_ORDER.__getitem__)
+        people = sorted(kinds[kind], key=lambda u: names[u])
+        everyone = set().union(*kinds.values())
+        out[listing_id] = (kind, names[people[0]], len(everyone) - 1)
+    return out
+
+
+def with_badges(
+    session: Session, viewer_id: int | None, cards: list[ListingCard]
+) -> list[ListingCard]:
+    """These cards with their network badge filled in (one query)."""
+    found = badges(session, viewer_id, [c.id for c in cards])
+    if not found:
+        return cards
+    return [
+        c.model_copy(
+            update={
+                "network_kind": found[c.id][0],
+                "network_name": found[c.id][1],
+                "network_others": found[c.id][2],
+            }
+        )
+        if c.id in found
+        else c
+        for c in cards
+    ]
