@@ -52,6 +52,7 @@ from social_market.state.people import (
     PeopleSearchState,
     ProfileState,
 )
+from social_market.state.reviews import ReviewsState
 from social_market.state.search import SearchState
 from social_market.state.sell import ListingEditorState, ShopEditorState
 from social_market.state.settings import (
@@ -180,13 +181,13 @@ app.add_page(
     market_pages.shop_page,
     route=urls.SHOP,
     title="Shop · Social Market",
-    on_load=[ShopPageState.load, ShopPostsState.load, PostComposerState.load],
+    on_load=[ShopPageState.load, ShopPostsState.load, PostComposerState.load, ReviewsState.load],
 )
 app.add_page(
     market_pages.listing_page,
     route=urls.LISTING,
     title="Social Market",
-    on_load=[ListingPageState.load, CommentsState.load],
+    on_load=[ListingPageState.load, CommentsState.load, ReviewsState.load],
 )
 app.add_page(
     search_pages.search_page,

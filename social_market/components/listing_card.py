@@ -38,12 +38,65 @@ def listing_photo(path: rx.Var[str], alt: rx.Var[str], **props) -> rx.Component:
     )
 
 
+def network_badge(item: rx.Var[ListingCard]) -> rx.Component:
+    """ "Anna (and 2 others you follow) reviewed / bought / favourited this"."""
+    others = item.network_others
+    text = rx.match(
+        item.network_kind,
+        (
+            "reviewed",
+            rx.cond(
+                others > 0,
+                t("{name} and {n} more you follow reviewed this", name=item.network_name, n=others),
+                t("{name} reviewed this", name=item.network_name),
+            ),
+        ),
+        (
+            "bought",
+            rx.cond(
+                others > 0,
+                t("{name} and {n} more you follow bought this", name=item.network_name, n=others),
+                t("{name} bought this", name=item.network_name),
+            ),
+        ),
+        rx.cond(
+            others > 0,
+            t("{name} and {n} more you follow love this", name=item.network_name, n=others),
+            t("{name} loves this", name=item.network_name),
+        ),
+    )
+    return rx.badge(
+        rx.icon("users", size=12, aria_hidden="true"),
+        text,
+        variant="soft",
+        color_scheme="iris",
+        class_name="sm-network-badge",
+        white_space="normal",
+    )
+
+
 def listing_card(item: rx.Var[ListingCard]) -> rx.Component:
     return rx.link(
         rx.vstack(
             listing_photo(item.photo_url, item.photo_alt, aspect_ratio="1", object_fit="cover"),
             rx.text(item.title, size="2", weight="medium", class_name="sm-clamp-2"),
             rx.text(item.shop_name, size="1", color=rx.color("gray", 11)),
+            rx.cond(
+                item.rating_count > 0,
+                rx.text(
+                    "★ ",
+                    item.rating_avg,
+                    rx.text.span(" (", item.rating_count, ")", color=rx.color("gray", 11)),
+                    size="1",
+                    color=rx.color("amber", 11),
+                    aria_label=t(
+                        "{avg} out of 5 stars from {n} reviews",
+                        avg=item.rating_avg,
+                        n=item.rating_count,
+                    ),
+                ),
+            ),
+            rx.cond(item.network_kind != "", network_badge(item)),
             rx.hstack(
                 rx.text(item.price, weight="bold", size="3"),
                 rx.cond(

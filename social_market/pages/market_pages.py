@@ -11,6 +11,7 @@ from social_market.components.comments import comment_thread
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_grid, listing_photo, upload_src
 from social_market.components.report import report_dialog
+from social_market.components.reviews import reviews_section
 from social_market.components.share import share_menu
 from social_market.i18n.ui import t, t_var, tn
 from social_market.pages.message_pages import message_button
@@ -219,6 +220,7 @@ def shop_page() -> rx.Component:
                     rx.text(t("Nothing for sale right now."), color=rx.color("gray", 11)),
                 ),
                 shop_posts_section(s.is_owner),
+                rx.box(reviews_section(show_listing=True), max_width="720px", width="100%"),
                 rx.grid(
                     rx.vstack(
                         rx.heading(t("Shipping"), size="4", as_="h2"),
@@ -514,6 +516,7 @@ def listing_page() -> rx.Component:
                         width="100%",
                     ),
                 ),
+                rx.box(reviews_section(), max_width="720px", width="100%"),
                 rx.box(comment_thread(CommentsState), max_width="720px", width="100%"),
                 spacing="6",
                 width="100%",

@@ -9,6 +9,7 @@ from social_market.components.buttons import link_button
 from social_market.components.fields import field, form_error
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_photo
+from social_market.components.reviews import review_dialog, stars
 from social_market.i18n.ui import t, t_var, tn
 from social_market.pages.market_pages import not_found_block
 from social_market.pages.message_pages import message_button
@@ -26,6 +27,7 @@ from social_market.state.orders import (
     SellerDashboardState,
     SellerOrdersState,
 )
+from social_market.state.reviews import ReviewFormState
 from social_market.state.social import ShareDialogState
 
 
@@ -493,6 +495,40 @@ def _line(line: rx.Var[OrderLineView], can_share: rx.Var[bool] | bool = False) -
                     class_name="sm-share-purchase",
                 ),
             ),
+            rx.match(
+                line.review,
+                (
+                    "can",
+                    rx.button(
+                        rx.icon("star", size=14, aria_hidden="true"),
+                        t("Write a review"),
+                        size="1",
+                        variant="soft",
+                        color_scheme="amber",
+                        on_click=ReviewFormState.open_for(line.line_id),
+                        aria_label=t("Review {title}", title=line.title),
+                        class_name="sm-write-review",
+                    ),
+                ),
+                (
+                    "edit",
+                    rx.hstack(
+                        stars(line.review_rating),
+                        rx.button(
+                            t("Edit your review"),
+                            size="1",
+                            variant="ghost",
+                            on_click=ReviewFormState.open_for(line.line_id),
+                            aria_label=t("Edit your review of {title}", title=line.title),
+                            class_name="sm-edit-review",
+                        ),
+                        spacing="2",
+                        align="center",
+                    ),
+                ),
+                ("done", stars(line.review_rating)),
+                rx.fragment(),
+            ),
             spacing="1",
             align="start",
             flex="1",
@@ -563,6 +599,7 @@ def order_page() -> rx.Component:
                                     ),
                                 ),
                                 share_dialog(),
+                                review_dialog(),
                                 rx.divider(),
                                 rx.hstack(
                                     rx.text(t("Items")),

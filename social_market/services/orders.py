@@ -34,7 +34,7 @@ from social_market.models.market import (
     SHIPPED,
     SOLD_OUT,
 )
-from social_market.services import countries, payments, shares
+from social_market.services import countries, payments, reviews, shares
 from social_market.services import email as mail
 from social_market.services.cart import lang_of, require_actor, valid_id
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
@@ -59,6 +59,9 @@ _STEPS = {PAID: (PLACED,), SHIPPED: (PAID,), DELIVERED: (SHIPPED,), CANCELLED: (
 class OrderLineView(BaseModel):
     line_id: int = 0
     shared: str = "nobody"  # how the buyer shared it: nobody | followers | everyone
+    # The buyer's review: '' (not yet possible), can, edit (written, still editable), done.
+    review: str = ""
+    review_rating: int = 0
     title: str
     url: str  # '' when the listing is gone
     photo_url: str
@@ -345,6 +348,14 @@ def _when(value: datetime | None, locale: str | None) -> str:
     return format_day(value, locale, "medium") if value else ""
 
 
+def _review_state(line: reviews.LineReview | None) -> str:
+    if line is None:
+        return ""
+    if line.review_id:
+        return "edit" if line.can_edit else "done"
+    return "can" if line.can_review else ""
+
+
 def get_order(
     *, session: Session, viewer_id: object, reference: object, locale: str | None = None
 ) -> OrderDetail:
@@ -365,6 +376,11 @@ def get_order(
     lang = lang_of(locale)
     shared = (
         shares.share_states(session=session, buyer_id=viewer.id, order_id=order.id)  # type: ignore[arg-type]
+        if viewer.id == order.buyer_id
+        else {}
+    )
+    reviewed = (
+        reviews.line_reviews(session=session, buyer_id=viewer.id, order_id=order.id)  # type: ignore[arg-type]
         if viewer.id == order.buyer_id
         else {}
     )
@@ -392,6 +408,8 @@ def get_order(
             OrderLineView(
                 line_id=line.id or 0,
                 shared=shared[line.id].audience if line.id in shared else "nobody",
+                review=_review_state(reviewed.get(line.id)),
+                review_rating=reviewed[line.id].rating if line.id in reviewed else 0,
                 title=line.title,
                 url=(
                     listing_url(line.listing_id, slug)

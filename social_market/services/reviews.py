@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from limits import parse
 from pydantic import BaseModel
-from sqlalchemy import delete, update
+from sqlalchemy import delete, literal, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -32,7 +32,14 @@ from social_market.models import (
     User,
     utcnow,
 )
-from social_market.models.market import CANCELLED, DELIVERED, SHIPPED
+from social_market.models.market import (
+    ACTIVE,
+    CANCELLED,
+    DELETED,
+    DELIVERED,
+    SHIPPED,
+    SOLD_OUT,
+)
 from social_market.models.notification import N_REVIEW
 from social_market.services import images, notifications, profiles, ratelimit
 from social_market.services.accounts import require_user
@@ -194,9 +201,16 @@ def _check_photos(keys: object) -> list[str]:
     return keys
 
 
-def store_photo(data: bytes) -> str:
+def store_photo(*, session: Session, actor_id: object, data: bytes) -> str:
     """Check and store a photo for a review; returns its key (kept on the server until
     the review is saved)."""
+    me = require_user(session, actor_id)
+    ratelimit.hit(
+        ratelimit.UPLOADS_PER_USER,
+        "upload",
+        str(me.id),
+        message=N_("You have uploaded a lot of images in the last hour. Please wait a little."),
+    )
     stored, _, _ = images.store_image(data, folder=PHOTO_FOLDER, square=(240,), fit=(1000,))
     return stored.key
 
@@ -472,6 +486,43 @@ def erase_for_deleted_account(*, session: Session, user_id: int) -> None:
 
 def average(count: int, total: int) -> float:
     return round(total / count, 1) if count else 0.0
+
+
+def visible_subject(
+    session: Session, viewer_id: int | None, *, listing_ref: object = None, shop_slug: object = None
+) -> tuple[int | None, int | None]:
+    """(listing id, None) or (None, shop id) of a listing or shop page the viewer may
+    see (the pages' own rule: public, or the viewer's own), else NotFound. One query."""
+    from social_market.services.listings import parse_listing_ref
+
+    query = select(Listing.id, Shop.id, Listing.state, Shop.owner_id).join(
+        Shop,
+        Shop.id == Listing.shop_id,  # type: ignore[arg-type]
+    )
+    if listing_ref is not None:
+        lid = parse_listing_ref(listing_ref)
+        row = session.exec(query.where(Listing.id == lid)).first() if lid else None
+        if row is not None and row[2] not in (ACTIVE, SOLD_OUT) and row[3] != viewer_id:
+            row = None
+    else:
+        slug = shop_slug.strip().lower() if isinstance(shop_slug, str) else ""
+        row = session.exec(
+            select(literal(None), Shop.id, literal(ACTIVE), Shop.owner_id).where(Shop.slug == slug)
+        ).first()
+    if row is not None:
+        owner = session.get(User, row[3])
+        shop = session.get(Shop, row[1])
+        public = (
+            owner is not None
+            and owner.deleted_at is None
+            and owner.suspended_at is None
+            and shop is not None
+            and shop.closed_at is None
+            and shop.hidden_at is None
+        )
+        if public or (owner is not None and owner.id == viewer_id and row[2] != DELETED):
+            return (row[0], None) if listing_ref is not None else (None, row[1])
+    raise NotFound("We couldn't find those reviews.")
 
 
 def _decode_cursor(cursor: object) -> int:

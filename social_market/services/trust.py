@@ -23,6 +23,7 @@ from sqlalchemy import and_, exists, func, literal, or_, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from social_market.i18n.format import format_number
 from social_market.models import (
     Block,
     FavouriteListing,
@@ -49,6 +50,7 @@ class PersonRating(BaseModel):
     avatar: str
     initials: str
     rating: float  # their stars (their average if they reviewed it more than once)
+    rating_text: str  # the same, written for the viewer's locale
     stars: int  # rounded, for drawing
 
 
@@ -62,6 +64,10 @@ class Verdict(BaseModel):
     network_count: int  # people the viewer follows who reviewed it
     wider_avg: float  # 0 when fewer than MIN_WIDER
     wider_count: int  # 0 when fewer than MIN_WIDER
+    # The averages written for the viewer's locale ("4,8" in German).
+    overall_text: str = ""
+    network_text: str = ""
+    wider_text: str = ""
 
 
 def _not_blocked(viewer_id: int, person):
@@ -81,8 +87,29 @@ def verdict(
     viewer_id: int | None,
     listing_id: object = None,
     shop_id: object = None,
+    locale: str | None = None,
 ) -> Verdict:
     """The verdict on a listing (or a whole shop) for this viewer: three queries."""
+    return _written(_verdict(session, viewer_id, listing_id, shop_id, locale), locale)
+
+
+def _written(v: Verdict, locale: str | None) -> Verdict:
+    return v.model_copy(
+        update={
+            "overall_text": format_number(v.overall_avg, locale),
+            "network_text": format_number(v.network_avg, locale),
+            "wider_text": format_number(v.wider_avg, locale),
+        }
+    )
+
+
+def _verdict(
+    session: Session,
+    viewer_id: int | None,
+    listing_id: object,
+    shop_id: object,
+    locale: str | None,
+) -> Verdict:
     lid, sid = as_id(listing_id), as_id(shop_id)
     if lid is not None:
         count, total = session.exec(
@@ -137,6 +164,7 @@ def verdict(
             avatar=profiles.avatar_url(u.avatar_key),
             initials=profiles.initials(u.display_name or u.handle),
             rating=round(float(avg), 1),
+            rating_text=format_number(round(float(avg), 1), locale),
             stars=round(float(avg)),
         )
         for u, avg, _ in direct

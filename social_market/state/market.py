@@ -7,7 +7,7 @@ import reflex as rx
 from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.models.market import ListingCard
-from social_market.services import cart, countries, favourites, listings, shops
+from social_market.services import cart, countries, favourites, listings, shops, trust
 from social_market.services.errors import DomainError, NotFound
 from social_market.services.listings import ListingDetail
 from social_market.services.shops import ShopPublic
@@ -39,7 +39,11 @@ class ListingPageState(SharePageState):
                         destination=destination,
                         locale=locale,
                     )
-                self.listing = first
+                self.listing = first.model_copy(
+                    update={
+                        "more_from_shop": trust.with_badges(session, viewer, first.more_from_shop)
+                    }
+                )
                 if not first.is_owner and first.state == "active":
                     listings.record_view(session=session, listing_id=first.id)
             except NotFound:
@@ -148,8 +152,10 @@ class ShopPageState(SharePageState):
                 self.shop = None
                 self.found = False
                 return
-            self.items = listings.shop_listings(
-                session=session, shop_id=self.shop.id, locale=locale
+            self.items = trust.with_badges(
+                session,
+                me,
+                listings.shop_listings(session=session, shop_id=self.shop.id, locale=locale),
             )
             self.is_favourite = favourites.is_shop_favourite(
                 session=session, user_id=me, shop_id=self.shop.id

@@ -12,7 +12,7 @@ from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.i18n.format import format_number
 from social_market.models import ProfilePublic
 from social_market.models.market import ListingCard
-from social_market.services import blocks, follows, listings, privacy, profiles
+from social_market.services import blocks, follows, listings, privacy, profiles, trust
 from social_market.services.errors import DomainError
 from social_market.state.auth import AuthState
 from social_market.state.sharing import SharePageState
@@ -46,8 +46,12 @@ class HomeState(AuthState):
                 if me is not None
                 else []
             )
-            self.featured = listings.featured(session=session, limit=8, locale=locale)
-            self.new_listings = listings.newest(session=session, limit=8, locale=locale)
+            self.featured = trust.with_badges(
+                session, me, listings.featured(session=session, limit=8, locale=locale)
+            )
+            self.new_listings = trust.with_badges(
+                session, me, listings.newest(session=session, limit=8, locale=locale)
+            )
             self.newest = profiles.newest_profiles(session=session, limit=12, locale=locale)
             self.member_total = profiles.count_members(session=session)
         self.member_count = format_number(self.member_total, BABEL_LOCALE.get(self.lang))

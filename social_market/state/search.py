@@ -10,7 +10,7 @@ from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.models import ProfilePublic
 from social_market.models.market import ListingCard
-from social_market.services import categories, countries, profiles, search
+from social_market.services import categories, countries, profiles, search, trust
 from social_market.services.errors import DomainError
 from social_market.state.auth import AuthState
 
@@ -35,7 +35,7 @@ class SearchState(AuthState):
 
     @rx.event
     def load(self):
-        self._user_id_or_none()
+        me = self._user_id_or_none()
         raw = self.router.url.query_parameters
         self.params = {k: (raw.get(k) if isinstance(raw.get(k), str) else "")[:100] for k in FIELDS}
         self.category_options = [
@@ -60,6 +60,9 @@ class SearchState(AuthState):
             self.searched = True
             return
         self.items = result.items
+        if me is not None and self.items:
+            with session_scope() as session:
+                self.items = trust.with_badges(session, me, self.items)
         self.people = []
         if query.words and not query.cursor:
             with session_scope() as session:

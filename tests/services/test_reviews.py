@@ -194,7 +194,7 @@ def test_others_mark_a_review_helpful_once_each_but_never_their_own(db, bought):
 def test_photos_go_with_a_review_and_more_than_three_are_refused(db, bought):
     maker, buyer, listing = bought
     line = _delivered(db, maker, buyer, listing)
-    keys = [reviews.store_photo(png()) for _ in range(4)]
+    keys = [reviews.store_photo(session=db, actor_id=buyer.id, data=png()) for _ in range(4)]
     with pytest.raises(InvalidInput, match="At most 3"):
         reviews.write_review(
             session=db, actor_id=buyer.id, line_id=line.id, rating=5, photo_keys=keys
@@ -270,3 +270,24 @@ def test_a_deleted_account_takes_its_reviews_and_marks_with_it(db, bought):
     assert (listing.rating_count, listing.rating_sum) == (0, 0)
     assert db.get(Listing, listing.id).rating_count == 0
     assert db.exec(Review.__table__.select()).all() == []  # type: ignore[attr-defined]
+
+
+def test_reviews_of_a_listing_or_shop_nobody_may_see_are_not_found(db, bought):
+    maker, buyer, listing = bought
+    assert reviews.visible_subject(db, None, listing_ref=f"{listing.id}-x") == (listing.id, None)
+    slug = db.get(Shop, listing.shop_id).slug
+    assert reviews.visible_subject(db, None, shop_slug=slug.upper()) == (
+        None,
+        listing.shop_id,
+    )
+    listing.state = "paused"
+    db.add(listing)
+    db.flush()
+    with pytest.raises(NotFound):
+        reviews.visible_subject(db, buyer.id, listing_ref=str(listing.id))
+    assert reviews.visible_subject(db, maker.id, listing_ref=str(listing.id))[0] == listing.id
+    for bad in ("999999", "x", None):
+        with pytest.raises(NotFound):
+            reviews.visible_subject(db, None, listing_ref=bad or "")
+    with pytest.raises(NotFound):
+        reviews.visible_subject(db, None, shop_slug=["no"])
