@@ -137,6 +137,7 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_review_listing_id_id", ["listing_id", "id"], unique=False)
         batch_op.create_index("ix_review_shop_id_id", ["shop_id", "id"], unique=False)
+        batch_op.create_index("ix_review_shop_id_author_id", ["shop_id", "author_id"], unique=False)
 
     op.create_table(
         "review_helpful",
@@ -199,6 +200,7 @@ def downgrade() -> None:
     op.drop_table("review_photo")
     op.drop_table("review_helpful")
     with op.batch_alter_table("review", schema=None) as batch_op:
+        batch_op.drop_index("ix_review_shop_id_author_id")
         batch_op.drop_index("ix_review_shop_id_id")
         batch_op.drop_index("ix_review_listing_id_id")
         batch_op.drop_index("ix_review_listing_id_author_id")

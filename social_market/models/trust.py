@@ -23,6 +23,7 @@ class Review(SQLModel, table=True):
         Index("ix_review_listing_id_id", "listing_id", "id"),
         Index("ix_review_listing_id_author_id", "listing_id", "author_id"),
         Index("ix_review_shop_id_id", "shop_id", "id"),
+        Index("ix_review_shop_id_author_id", "shop_id", "author_id"),
         Index("ix_review_author_id_id", "author_id", "id"),
         CheckConstraint("rating BETWEEN 1 AND 5", name="rating_1_to_5"),
     )

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 FEED = "feed"  # new activity in someone's feed
 NOTIFICATIONS = "notifications"  # someone's unread notification count changed
 MESSAGES = "messages"  # a conversation of theirs has a new message or read mark
-TOPICS = (FEED, NOTIFICATIONS, MESSAGES)
+UNREAD = "unread"  # only their unread-messages count changed (they read something)
+TOPICS = (FEED, NOTIFICATIONS, MESSAGES, UNREAD)
 CHANNEL = "social_market:live"
 
 Subscriber = Callable[[str, list[int]], None]

@@ -589,9 +589,10 @@ def mark_read(
     changed = bool(result.rowcount)  # type: ignore[attr-defined]
     if changed:
         session.expire(member)
-        live.publish_after_commit(
-            session, live.MESSAGES, _active_ids(session, member.conversation_id)
-        )
+        # The others' pages show the read receipt; mine only need the badge recounted.
+        others = [u for u in _active_ids(session, member.conversation_id) if u != me.id]
+        live.publish_after_commit(session, live.MESSAGES, others)
+        live.publish_after_commit(session, live.UNREAD, [me.id])  # type: ignore[list-item]
     return changed
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pydantic import BaseModel
-from sqlalchemy import and_, exists, func, literal, or_, union_all
+from sqlalchemy import and_, exists, func, literal, or_, true, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -41,6 +41,7 @@ from social_market.services.ids import as_id, id_in
 from social_market.services.reviews import average
 
 MIN_WIDER = 3
+WIDER_SAMPLE = 300  # one step further looks at the newest this many reviews
 SHOWN_PEOPLE = 5
 
 
@@ -142,21 +143,31 @@ def _verdict(
     )
     if viewer_id is None or not count:
         return empty
-    followees = select(Follow.followee_id).where(Follow.follower_id == viewer_id)
-    # People I follow who reviewed it (their average if more than one review).
-    direct = session.exec(
-        select(User, func.avg(Review.rating), func.max(Review.id))
-        .join(Review, Review.author_id == User.id)  # type: ignore[arg-type]
-        .where(
-            on,
-            Review.hidden_at.is_(None),  # type: ignore[union-attr]
-            Review.author_id.in_(followees),  # type: ignore[attr-defined]
-            _active(User),
-            _not_blocked(viewer_id, User.id),
-        )
-        .group_by(User.id)  # type: ignore[arg-type]
-        .order_by(func.max(Review.id).desc())
+    # The people I follow (active, not blocked either way); whose follows I may see.
+    circle = session.exec(
+        select(User.id, User.privacy_follows)
+        .join(Follow, Follow.followee_id == User.id)  # type: ignore[arg-type]
+        .where(Follow.follower_id == viewer_id, _active(User), _not_blocked(viewer_id, User.id))
     ).all()
+    followees = [uid for uid, _ in circle]
+    visible_follows = [uid for uid, level in circle if level >= FOLLOWERS]
+    # People I follow who reviewed it (their average if more than one review): one index
+    # probe per person on (listing_id | shop_id, author_id).
+    direct = (
+        session.exec(
+            select(User, func.avg(Review.rating), func.max(Review.id))
+            .join(Review, Review.author_id == User.id)  # type: ignore[arg-type]
+            .where(
+                on,
+                Review.hidden_at.is_(None),  # type: ignore[union-attr]
+                id_in(session, Review.author_id, followees),
+            )
+            .group_by(User.id)  # type: ignore[arg-type]
+            .order_by(func.max(Review.id).desc())
+        ).all()
+        if followees
+        else []
+    )
     people = [
         PersonRating(
             handle=u.handle,
@@ -169,39 +180,40 @@ def _verdict(
         )
         for u, avg, _ in direct
     ]
-    # One step further: reviewers followed by someone I follow whose follows I may see.
-    mid = aliased(User)
-    hop = aliased(Follow)
-    step = aliased(Follow)
-    author = aliased(User)
-    per_author = (
-        select(Review.author_id, func.avg(Review.rating).label("stars"))
-        .join(author, author.id == Review.author_id)  # type: ignore[arg-type]
-        .where(
-            on,
-            Review.hidden_at.is_(None),  # type: ignore[union-attr]
-            Review.author_id != viewer_id,
-            Review.author_id.not_in(followees),  # type: ignore[attr-defined]
-            _active(author),
-            _not_blocked(viewer_id, author.id),
-            select(literal(1))
-            .select_from(step)
-            .join(hop, hop.follower_id == step.followee_id)  # type: ignore[arg-type]
-            .join(mid, mid.id == step.followee_id)  # type: ignore[arg-type]
-            .where(
-                step.follower_id == viewer_id,
-                hop.followee_id == Review.author_id,
-                mid.privacy_follows >= FOLLOWERS,
-                _active(mid),
-            )
-            .exists(),
+    # One step further, among the newest WIDER_SAMPLE reviews: reviewers followed by
+    # someone I follow whose follows I may see (each reviewer's followers are walked on
+    # the followee index until one of those turns up).
+    wider_count, wider_avg = 0, None
+    if visible_follows:
+        newest = (
+            select(Review.author_id, Review.rating)
+            .where(on, Review.hidden_at.is_(None))  # type: ignore[union-attr]
+            .order_by(Review.id.desc())  # type: ignore[union-attr]
+            .limit(WIDER_SAMPLE)
+            .subquery()
         )
-        .group_by(Review.author_id)
-        .subquery()
-    )
-    wider_count, wider_avg = session.exec(
-        select(func.count(), func.avg(per_author.c.stars)).select_from(per_author)
-    ).one()
+        author = aliased(User)
+        per_author = (
+            select(newest.c.author_id, func.avg(newest.c.rating).label("stars"))
+            .join(author, author.id == newest.c.author_id)  # type: ignore[arg-type]
+            .where(
+                newest.c.author_id != viewer_id,
+                ~id_in(session, newest.c.author_id, followees) if followees else true(),
+                _active(author),
+                _not_blocked(viewer_id, author.id),
+                select(literal(1))
+                .where(
+                    Follow.followee_id == newest.c.author_id,
+                    id_in(session, Follow.follower_id, visible_follows),
+                )
+                .exists(),
+            )
+            .group_by(newest.c.author_id)
+            .subquery()
+        )
+        wider_count, wider_avg = session.exec(
+            select(func.count(), func.avg(per_author.c.stars)).select_from(per_author)
+        ).one()
     network_avg = round(sum(p.rating for p in people) / len(people), 1) if people else 0.0
     shown = (wider_count or 0) >= MIN_WIDER
     return empty.model_copy(

@@ -107,6 +107,8 @@ async def _push(topic: str, values: dict[int, int]) -> None:
                 elif topic == live.MESSAGES:
                     state.unread_messages = value
                     state.message_pings += 1
+                elif topic == live.UNREAD:
+                    state.unread_messages = value
                 else:
                     state.feed_pings += 1
         except Exception:
@@ -123,7 +125,7 @@ def on_news(topic: str, user_ids: list[int]) -> None:
         return
     if topic == live.NOTIFICATIONS:
         values = _badges(here)
-    elif topic == live.MESSAGES:
+    elif topic in (live.MESSAGES, live.UNREAD):
         values = _unread_messages(here)
     else:
         values = dict.fromkeys(here, 0)

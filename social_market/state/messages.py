@@ -4,6 +4,8 @@ conversation id; the conversation shown comes from the page's address."""
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from social_market.db import session_scope
@@ -158,32 +160,22 @@ class ConversationState(FormState):
         return _scroll_to_end()
 
     @rx.event
-    def catch_up(self):
-        """A push said something changed: fetch what is newer, refresh read marks."""
-        me = self._user_id_or_none()
+    async def catch_up(self):
+        """A push said something changed: fetch what is newer, refresh read marks. The
+        database work runs on a thread, so this worker's other sockets aren't kept
+        waiting."""
+        me = await asyncio.to_thread(self._user_id_or_none)
         if me is None or self.conversation is None:
             return None
         last = self.messages[-1].id if self.messages else 0
         try:
-            with session_scope() as session:
-                fresh = messaging.newer(
-                    session=session,
-                    actor_id=me,
-                    conversation_id=self.conversation.id,
-                    after=last,
-                    locale=self._locale(),
-                )
-                if fresh:
-                    messaging.mark_read(
-                        session=session, actor_id=me, conversation_id=self.conversation.id
-                    )
-                read_up_to = messaging.read_by_all_up_to(session, me, self.conversation.id)
-                self.conversation = messaging.conversation_view(
-                    session=session, actor_id=me, conversation_id=self.conversation.id
-                )
+            fresh, read_up_to, view = await asyncio.to_thread(
+                _catch_up, me, self.conversation.id, last, self._locale()
+            )
         except DomainError:  # removed from the group meanwhile
             self.found, self.conversation, self.messages = False, None, []
             return None
+        self.conversation = view
         self.messages = [
             m.model_copy(update={"read": m.mine and m.id <= read_up_to}) for m in self.messages
         ] + fresh
@@ -243,8 +235,8 @@ class ConversationState(FormState):
         self._photo_key, self.photo_preview = "", ""
 
     @rx.event
-    def send(self, form_data: dict):
-        begun = self._begin(form_data)
+    async def send(self, form_data: dict):
+        begun = await asyncio.to_thread(self._begin, form_data)
         if begun is None or self.conversation is None:
             return
         me, data = begun
@@ -253,14 +245,7 @@ class ConversationState(FormState):
             self.pending = [*self.pending, body.strip()[:200]]
             yield
         try:
-            with session_scope() as session:
-                messaging.send_message(
-                    session=session,
-                    actor_id=me,
-                    conversation_id=self.conversation.id,
-                    body=body,
-                    photo_key=self._photo_key or None,
-                )
+            await asyncio.to_thread(_send, me, self.conversation.id, body, self._photo_key or None)
         except DomainError as exc:
             self._fail(exc)
             self.pending = []
@@ -310,6 +295,36 @@ class ConversationState(FormState):
         if self.member_error or result is None:
             return result
         return rx.redirect("/messages")
+
+
+def _catch_up(me: int, conversation_id: int, after: int, locale: str | None):
+    """(newer messages, read by everyone up to, the conversation's view) in one session."""
+    with session_scope() as session:
+        fresh = messaging.newer(
+            session=session,
+            actor_id=me,
+            conversation_id=conversation_id,
+            after=after,
+            locale=locale,
+        )
+        if fresh:
+            messaging.mark_read(session=session, actor_id=me, conversation_id=conversation_id)
+        read_up_to = messaging.read_by_all_up_to(session, me, conversation_id)
+        view = messaging.conversation_view(
+            session=session, actor_id=me, conversation_id=conversation_id
+        )
+    return fresh, read_up_to, view
+
+
+def _send(me: int, conversation_id: int, body: object, photo_key: str | None) -> None:
+    with session_scope() as session:
+        messaging.send_message(
+            session=session,
+            actor_id=me,
+            conversation_id=conversation_id,
+            body=body,
+            photo_key=photo_key,
+        )
 
 
 def _scroll_to_end():
