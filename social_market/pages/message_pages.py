@@ -284,7 +284,11 @@ def _message(m: rx.Var[MessageView]) -> rx.Component:
             rx.hstack(
                 rx.text(
                     m.when,
-                    rx.cond(m.mine, rx.cond(m.read, t(" · Read"), t(" · Sent")), ""),
+                    rx.cond(
+                        m.mine,
+                        rx.cond(m.id <= ConversationState.read_up_to, t(" · Read"), t(" · Sent")),
+                        "",
+                    ),
                     size="1",
                     color=rx.color("gray", 11),
                     class_name="sm-message-status",

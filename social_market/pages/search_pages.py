@@ -93,6 +93,7 @@ def filters() -> rx.Component:
                     ["newest", N_("Newest")],
                     ["price_asc", N_("Lowest price")],
                     ["price_desc", N_("Highest price")],
+                    ["for_me", N_("Best rated for me")],
                 ],
                 errors,
                 default_value=p["sort"],

@@ -337,6 +337,18 @@ def privacy_settings_page() -> rx.Component:
                                 ("orders", t("Only shops and buyers I have orders with")),
                             ],
                         ),
+                        _choice(
+                            t("In “Best rated for me”, ratings from people I follow count"),
+                            "trust",
+                            s.trust,
+                            [
+                                ("0", t("the same as everyone's")),
+                                ("25", t("a little more")),
+                                ("50", t("as much as everyone's together")),
+                                ("75", t("much more")),
+                                ("100", t("alone")),
+                            ],
+                        ),
                         rx.el.label(
                             rx.switch(checked=s.discoverable, on_change=s.set_discoverable),
                             t("Let people find me in people search"),

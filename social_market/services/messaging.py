@@ -474,6 +474,7 @@ def send_message(
         str(me.id),
         message=N_("You have sent a lot of messages in the last hour. Please wait a little."),
     )
+    had_unread = member.unread_count > 0
     message = Message(
         conversation_id=conversation.id,  # type: ignore[arg-type]
         sender_id=me.id,  # type: ignore[arg-type]
@@ -514,7 +515,12 @@ def send_message(
         .values(last_read_id=message.id, unread_count=0)
     )
     session.expire(member)
-    live.publish_after_commit(session, live.MESSAGES, _active_ids(session, conversation.id))  # type: ignore[arg-type]
+    # The others' pages fetch it; the sender's page does at once (ConversationState.send)
+    # and their other tabs with the read receipt or the next message.
+    others = [u for u in _active_ids(session, conversation.id) if u != me.id]  # type: ignore[arg-type]
+    live.publish_after_commit(session, live.MESSAGES, others)
+    if had_unread:  # sending reads the conversation: their badge changes
+        live.publish_after_commit(session, live.UNREAD, [me.id])  # type: ignore[list-item]
     return message
 
 

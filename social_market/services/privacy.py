@@ -22,6 +22,7 @@ from social_market.services.errors import InvalidInput
 from social_market.services.ids import as_id
 
 MESSAGES_FROM = ("everyone", "following", "orders")
+TRUST_LEVELS = ("0", "25", "50", "75", "100")
 SELF = 3  # the owner: sees even "only me"
 
 
@@ -32,6 +33,7 @@ class PrivacySettings(BaseModel):
     discoverable: bool
     messages_from: str  # 'everyone' | 'following' | 'orders'
     share_default: str  # 'nobody' | 'followers' | 'everyone'
+    trust: str = "50"  # how much people I follow count in "best rated for me": TRUST_LEVELS
 
 
 _NAMES = {v: k for k, v in AUDIENCES.items()}
@@ -47,6 +49,7 @@ def get_settings(*, session: Session, actor_id: object) -> PrivacySettings:
         discoverable=me.discoverable,
         messages_from=me.messages_from,
         share_default=_SHARE_NAMES.get(me.share_default, "nobody"),
+        trust=str(me.trust_weight) if str(me.trust_weight) in TRUST_LEVELS else "50",
     )
 
 
@@ -76,6 +79,9 @@ def save_settings(*, session: Session, actor_id: object, form: object) -> Privac
     if messages_from not in MESSAGES_FROM:
         raise InvalidInput("Please choose who can message you.", field="messages_from")
     share_default = share_audience(form.get("share_default"), "share_default")
+    trust = form.get("trust", str(me.trust_weight))
+    if trust not in TRUST_LEVELS:
+        raise InvalidInput("Please choose how much people you follow count.", field="trust")
     discoverable = form.get("discoverable")
     if not isinstance(discoverable, bool):
         discoverable = discoverable in ("on", "true", "1")
@@ -84,6 +90,7 @@ def save_settings(*, session: Session, actor_id: object, form: object) -> Privac
         favourites,
         activity,
     )
+    me.trust_weight = int(trust)  # type: ignore[arg-type]
     me.messages_from, me.share_default, me.discoverable = (
         messages_from,
         share_default,

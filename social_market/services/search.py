@@ -71,7 +71,10 @@ from social_market.services.money import format_plain, parse_cents
 from social_market.urls import listing_url
 
 RELEVANCE, NEWEST, PRICE_ASC, PRICE_DESC = "relevance", "newest", "price_asc", "price_desc"
-SORTS = (RELEVANCE, NEWEST, PRICE_ASC, PRICE_DESC)
+FOR_ME = "for_me"  # best rated for me: see _best_for
+SORTS = (RELEVANCE, NEWEST, PRICE_ASC, PRICE_DESC, FOR_ME)
+# "Best rated for me" ranks this many of the best matches (relevance, or newest).
+FOR_ME_CANDIDATES = 240
 IN_STOCK, MADE_TO_ORDER = "in_stock", "made_to_order"
 AVAILABILITIES = (IN_STOCK, MADE_TO_ORDER)
 MAX_WORDS_LENGTH = 100
@@ -236,6 +239,7 @@ _CURSOR_SHAPES = {
     NEWEST: (int,),
     PRICE_ASC: (int, int),
     PRICE_DESC: (int, int),
+    FOR_ME: (int,),  # the offset in the ranked candidates
 }
 
 
@@ -278,8 +282,9 @@ def _decode_cursor(cursor: object, sort: str) -> tuple:
 _TOP_CATEGORY = "(CASE WHEN category_id >= 100 THEN category_id / 100 ELSE category_id END)"
 _CARD_COLUMNS = (
     "l.id, l.slug, l.title, l.price_cents, l.currency, l.cover_key, l.cover_alt, "
-    "l.shop_name, l.state, l.made_to_order, l.quantity"
+    "l.shop_name, l.state, l.made_to_order, l.quantity, l.rating_count, l.rating_sum"
 )
+_SCORE, _CANDIDATES = 13, 14  # positions after the card columns (relevance queries)
 # bm25 weights for the FTS5 columns: title, tags, materials, description, shop name, facets.
 _BM25 = "bm25(listing_fts, 10.0, 4.0, 4.0, 1.0, 3.0, 0.0)"
 _FTS_TEXT_COLUMNS = "{title tags materials description shop_name}"
@@ -681,6 +686,7 @@ def _card(row: tuple, locale: str | None) -> ListingCard:
     # Positions as in _CARD_COLUMNS. The values come typed from our own columns, so the
     # card is built without validation (SQLite gives 0/1 for booleans: converted here).
     id_, slug, title, cents, currency, cover_key, cover_alt, shop_name, state, mto, qty = row[:11]
+    rating_count, rating_sum = row[11] or 0, row[12] or 0
     made_to_order = bool(mto)
     return ListingCard.model_construct(
         id=id_,
@@ -695,19 +701,28 @@ def _card(row: tuple, locale: str | None) -> ListingCard:
         state=state,
         made_to_order=made_to_order,
         in_stock=made_to_order or qty > 0,
+        rating_avg=round(rating_sum / rating_count, 1) if rating_count else 0.0,
+        rating_count=rating_count,
+        network_kind="",
+        network_name="",
+        network_others=0,
     )
 
 
 def _sort_key(sort: str, row: tuple, tier: int) -> tuple:
     if sort == RELEVANCE:
-        return (tier, float(row[11]) if tier == 0 else 0.0, row[0])
+        return (tier, float(row[_SCORE]) if tier == 0 else 0.0, row[0])
     if sort == NEWEST:
         return (row[0],)
     return (row[3], row[0])
 
 
 def search_listings(
-    *, session: Session, query: SearchQuery, locale: str | None = None
+    *,
+    session: Session,
+    query: SearchQuery,
+    locale: str | None = None,
+    viewer_id: int | None = None,
 ) -> SearchPage:
     """One page of active listings matching ``query``, as cards.
 
@@ -724,6 +739,8 @@ def search_listings(
         raise NotImplementedError(f"search does not support {dialect}")
     sort = query.effective_sort
     common = common_terms(session)
+    if sort == FOR_ME:
+        return _best_for(session, query, dialect, common, locale, viewer_id)
     sql, params = search_sql(query, dialect, common)
     rows = _fetch(session, dialect, sql, params)
     tier = query._after[0] if sort == RELEVANCE and query._after else 0
@@ -732,7 +749,7 @@ def search_listings(
         sort == RELEVANCE
         and tier == 0
         and len(rows) <= query.limit
-        and (rows[0][12] >= RELEVANCE_CANDIDATES if rows else bool(query._after))
+        and (rows[0][_CANDIDATES] >= RELEVANCE_CANDIDATES if rows else bool(query._after))
     ):
         # The candidates ran out and there were as many as allowed: older matches follow.
         more_sql, more_params = _older_matches_sql(
@@ -746,3 +763,38 @@ def search_listings(
         last_tier = 0 if tier == 0 and len(rows) <= first_tier_rows else 1
         next_cursor = _encode_cursor(sort, _sort_key(sort, rows[-1], last_tier))
     return SearchPage(items=[_card(r, locale) for r in rows], next_cursor=next_cursor)
+
+
+def _best_for(
+    session: Session,
+    query: SearchQuery,
+    dialect: str,
+    common: frozenset[str],
+    locale: str | None,
+    viewer_id: int | None,
+) -> SearchPage:
+    """ "Best rated for me": the best FOR_ME_CANDIDATES matches (by relevance with words,
+    else the newest) ranked by everyone's rating blended with the rating of the people
+    the viewer follows, as much as their trust setting says; a page is a slice of that
+    ranking (the cursor is the offset). Two queries besides the candidates'."""
+    from social_market.models import User
+    from social_market.services import trust
+
+    base = dataclasses.replace(query, sort=RELEVANCE, cursor=None)
+    object.__setattr__(base, "limit", FOR_ME_CANDIDATES)
+    sql, params = search_sql(base, dialect, common)
+    rows = _fetch(session, dialect, sql, params)[:FOR_ME_CANDIDATES]
+    user = session.get(User, viewer_id) if viewer_id is not None else None
+    weight = user.trust_weight if user is not None else 0
+    network = trust.network_ratings(session, viewer_id, [r[0] for r in rows])
+    ranked = sorted(
+        rows,
+        key=lambda r: (-trust.score_for(r[11] or 0, r[12] or 0, network.get(r[0]), weight), -r[0]),
+    )
+    start = query._after[0] if query._after else 0
+    page = ranked[start : start + query.limit]
+    more = start + query.limit < len(ranked)
+    return SearchPage(
+        items=[_card(r, locale) for r in page],
+        next_cursor=_encode_cursor(FOR_ME, (start + query.limit,)) if more else None,
+    )

@@ -309,3 +309,41 @@ def with_badges(
         else c
         for c in cards
     ]
+
+
+def network_ratings(
+    session: Session, viewer_id: int | None, listing_ids: list[int]
+) -> dict[int, tuple[float, int]]:
+    """(average stars, people) from people the viewer follows, per listing that has
+    any: one query (each listing's reviews probed per person on (listing_id, author_id))."""
+    if viewer_id is None or not listing_ids:
+        return {}
+    rows = session.exec(
+        select(
+            Review.listing_id, func.avg(Review.rating), func.count(func.distinct(Review.author_id))
+        )
+        .join(Follow, and_(Follow.followee_id == Review.author_id, Follow.follower_id == viewer_id))  # type: ignore[arg-type]
+        .join(User, User.id == Review.author_id)  # type: ignore[arg-type]
+        .where(
+            id_in(session, Review.listing_id, listing_ids),
+            Review.hidden_at.is_(None),  # type: ignore[union-attr]
+            _active(User),
+            _not_blocked(viewer_id, User.id),
+        )
+        .group_by(Review.listing_id)
+    ).all()
+    return {lid: (float(avg), int(n)) for lid, avg, n in rows}
+
+
+# "Best rated for me": everyone's rating shrunk toward PRIOR by PRIOR_WEIGHT reviews
+# (a single 5★ doesn't beat a hundred 4.8★), blended with the network's by trust_weight.
+PRIOR, PRIOR_WEIGHT = 3.5, 3
+
+
+def score_for(
+    rating_count: int, rating_sum: int, network: tuple[float, int] | None, trust_weight: int
+) -> float:
+    everyone = (rating_sum + PRIOR * PRIOR_WEIGHT) / (rating_count + PRIOR_WEIGHT)
+    w = max(0, min(100, trust_weight)) / 100
+    mine = network[0] if network else PRIOR
+    return (1 - w) * everyone + w * mine

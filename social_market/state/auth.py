@@ -83,22 +83,35 @@ class AuthState(rx.State):
         )
 
     def _set_me(self, user: User | None) -> None:
+        """Show who is signed in. Only values that changed are set: every set var goes
+        back to the browser with the event's answer."""
         if user is None:
+            values = {
+                "signed_in": False,
+                "me_handle": "",
+                "me_name": "",
+                "me_avatar": "",
+                "me_initials": "",
+                "cart_count": 0,
+                "is_moderator": False,
+            }
             self._user_id = None
-            self.signed_in = False
-            self.me_handle = self.me_name = self.me_avatar = self.me_initials = ""
-            self.cart_count = 0
-            self.is_moderator = False
         else:
+            name = user.display_name or user.handle
+            values = {
+                "signed_in": True,
+                "me_handle": user.handle,
+                "me_name": name,
+                "me_avatar": profiles.avatar_url(user.avatar_key, 96),
+                "me_initials": profiles.initials(name),
+                "is_moderator": user.role == MODERATOR,
+            }
             self._user_id = user.id
-            self.signed_in = True
-            self.me_handle = user.handle
-            self.me_name = user.display_name or user.handle
-            self.me_avatar = profiles.avatar_url(user.avatar_key, 96)
-            self.me_initials = profiles.initials(self.me_name)
-            self.is_moderator = user.role == MODERATOR
+        values["auth_checked"] = True
+        for key, value in values.items():
+            if getattr(self, key) != value:
+                setattr(self, key, value)
         self._resolve_language(user)
-        self.auth_checked = True
 
     def _resolve_language(self, user: User | None) -> None:
         chosen = (
@@ -127,8 +140,9 @@ class AuthState(rx.State):
         text = gettext(self.lang, message)
         return text.format(**params) if params else text
 
-    def _user_id_or_none(self) -> int | None:
-        """Re-check the cookie's session in the database and return the user id."""
+    def _user_id_or_none(self, *, with_cart: bool = True) -> int | None:
+        """Re-check the cookie's session in the database and return the user id (and
+        recount the cart badge, unless ``with_cart`` is False: frequent live events)."""
         token = self._session_token()
         if not token:
             self._set_me(None)
@@ -136,7 +150,7 @@ class AuthState(rx.State):
         with session_scope() as session:
             user = accounts.user_for_session(session=session, token=token)
             self._set_me(user)
-            if user is not None:
+            if user is not None and with_cart:
                 count = cart.cart_count(session=session, user_id=user.id)
                 if count != self.cart_count:
                     self.cart_count = count

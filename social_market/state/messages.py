@@ -121,6 +121,7 @@ class ConversationState(FormState):
     conversation: ConversationView | None = None
     messages: list[MessageView] = []
     older: int = 0
+    read_up_to: int = 0  # my messages up to this id are read by everyone else
     found: bool = True
     pending: list[str] = []  # being sent
     member_error: str = ""
@@ -143,6 +144,7 @@ class ConversationState(FormState):
                 session=session, actor_id=me, conversation_id=self._cid(), locale=self._locale()
             )
             messaging.mark_read(session=session, actor_id=me, conversation_id=self._cid())
+            self.read_up_to = messaging.read_by_all_up_to(session, me, self.conversation.id)
 
     @rx.event
     def load(self):
@@ -164,7 +166,7 @@ class ConversationState(FormState):
         """A push said something changed: fetch what is newer, refresh read marks. The
         database work runs on a thread, so this worker's other sockets aren't kept
         waiting."""
-        me = await asyncio.to_thread(self._user_id_or_none)
+        me = await asyncio.to_thread(self._user_id_or_none, with_cart=False)
         if me is None or self.conversation is None:
             return None
         last = self.messages[-1].id if self.messages else 0
@@ -175,10 +177,13 @@ class ConversationState(FormState):
         except DomainError:  # removed from the group meanwhile
             self.found, self.conversation, self.messages = False, None, []
             return None
-        self.conversation = view
-        self.messages = [
-            m.model_copy(update={"read": m.mine and m.id <= read_up_to}) for m in self.messages
-        ] + fresh
+        # Only what changed is set: every set var goes back to the browser whole.
+        if view != self.conversation:
+            self.conversation = view
+        if read_up_to != self.read_up_to:
+            self.read_up_to = read_up_to
+        if fresh:
+            self.messages = [*self.messages, *fresh]
         return _scroll_to_end() if fresh else None
 
     @rx.event

@@ -51,7 +51,7 @@ class SearchState(AuthState):
             query = search.parse_search_params({**self.params, "after": raw.get("after", "")})
             with session_scope() as session:
                 result = search.search_listings(
-                    session=session, query=query, locale=BABEL_LOCALE.get(self.lang)
+                    session=session, query=query, locale=BABEL_LOCALE.get(self.lang), viewer_id=me
                 )
         except DomainError as exc:
             self.error = exc.translated(self.lang)

@@ -552,6 +552,7 @@ class PrivacySettingsState(FormState):
     discoverable: bool = True
     messages_from: str = "everyone"
     share_default: str = "nobody"
+    trust: str = "50"
     muted: list[ProfilePublic] = []
 
     def _show(self, me: int) -> None:
@@ -562,7 +563,7 @@ class PrivacySettingsState(FormState):
             )
         self.follows, self.favourites, self.activity = s.follows, s.favourites, s.activity
         self.discoverable, self.messages_from = s.discoverable, s.messages_from
-        self.share_default = s.share_default
+        self.share_default, self.trust = s.share_default, s.trust
 
     @rx.event
     def load(self):
@@ -576,7 +577,7 @@ class PrivacySettingsState(FormState):
     @rx.event
     def set_choice(self, field: str, value: str):
         """Radio groups are controlled: keep the choice until the form is saved."""
-        fields = ("follows", "favourites", "activity", "messages_from", "share_default")
+        fields = ("follows", "favourites", "activity", "messages_from", "share_default", "trust")
         if field in fields and isinstance(value, str) and len(value) <= 10:
             setattr(self, field, value)
 
@@ -597,6 +598,7 @@ class PrivacySettingsState(FormState):
             "activity": self.activity,
             "messages_from": self.messages_from,
             "share_default": self.share_default,
+            "trust": self.trust,
             "discoverable": self.discoverable,
         }
         try:

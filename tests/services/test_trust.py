@@ -16,6 +16,7 @@ from social_market.services import (
     shares,
     trust,
 )
+from social_market.services.errors import InvalidInput
 from tests.factories import buy, make_user, open_shop_for, publish_listing
 
 
@@ -144,3 +145,43 @@ def test_badges_show_only_what_followed_people_let_me_see(db, shop):
     assert cards == []
     assert trust.badges(db, None, [listing.id]) == {}
     assert db.get(User, me.id) is not None
+
+
+def test_best_rated_for_me_follows_the_trust_setting(db, shop):
+    from social_market.services import search
+
+    maker, loved = shop
+    crowd_pick = publish_listing(db, maker, title="Linen throw", quantity="40")
+    me, anna = make_user(db), make_user(db)
+    _follow(db, me, anna)
+    _review(db, maker, anna, loved, 5)
+    crowd = [make_user(db) for _ in range(6)]
+    for person in crowd:
+        _review(db, maker, person, crowd_pick, 5)
+        _review(db, maker, person, loved, 2)
+
+    def order(trust_level: str) -> list[int]:
+        settings = privacy.get_settings(session=db, actor_id=me.id).model_dump()
+        privacy.save_settings(session=db, actor_id=me.id, form={**settings, "trust": trust_level})
+        query = search.parse_search_params({"q": "linen", "sort": "for_me"})
+        page = search.search_listings(session=db, query=query, viewer_id=me.id)
+        return [c.id for c in page.items]
+
+    assert order("0") == [crowd_pick.id, loved.id]  # everyone's rating alone
+    assert order("100") == [loved.id, crowd_pick.id]  # only people I follow
+    with pytest.raises(InvalidInput):
+        privacy.save_settings(
+            session=db,
+            actor_id=me.id,
+            form={**privacy.get_settings(session=db, actor_id=me.id).model_dump(), "trust": "7"},
+        )
+    # Paged by offset, signed out too (everyone's rating).
+    first = search.search_listings(
+        session=db, query=search.SearchQuery(words="linen", sort="for_me", limit=1)
+    )
+    assert len(first.items) == 1 and first.next_cursor
+    second = search.search_listings(
+        session=db,
+        query=search.SearchQuery(words="linen", sort="for_me", limit=1, cursor=first.next_cursor),
+    )
+    assert second.items[0].id != first.items[0].id
