@@ -11,6 +11,7 @@ from social_market.db import get_engine, session_scope
 from social_market.demo.generator import DEMO_PASSWORD, MODERATOR, NAMED, add_moderator, generate
 from social_market.demo.market import generate_market
 from social_market.demo.social import generate_social
+from social_market.demo.trust import generate_reviews
 from social_market.migrations import check_schema
 from social_market.models import User
 from social_market.services import notifications, search
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                 shop_ids=market.shop_ids,
                 seed=args.seed,
             )
+            review_count = generate_reviews(session, buyer_ids=buyers, seed=args.seed)
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
     print(f"Demo data: {len(summary.user_ids)} people ({len(summary.maker_ids)} makers).")
@@ -59,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {len(market.shop_ids)} shops, {len(market.listing_ids)} listings.")
         print(
             f"  {social.follows} follows, {social.posts} posts, {social.shares} shared"
-            f" purchases, {social.comments} comments, {social.conversations} conversations."
+            f" purchases, {social.comments} comments, {social.conversations} conversations,"
+            f" {review_count} reviews."
         )
     for handle, email, *_ in NAMED:
         print(f"  sign in as {email} / {DEMO_PASSWORD}   (profile /u/{handle})")

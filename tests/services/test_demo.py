@@ -69,3 +69,38 @@ def test_demo_social_life_fills_the_first_accounts_feed_and_notifications(db):
 
     assert social.conversations > 0
     assert messaging.inbox(session=db, actor_id=anna)[0], "anna has conversations"
+
+
+def test_demo_reviews_give_bens_first_look_a_network_verdict_on_annas_piece(db):
+    from social_market.demo.social import generate_social
+    from social_market.demo.trust import generate_reviews
+    from social_market.models import Review, User
+    from social_market.services import trust
+
+    people = generate(db, users=14, seed=5, with_avatars=False, maker_share=0.4)
+    buyers = [u for u in people.user_ids if u not in people.maker_ids]
+    market = generate_market(
+        db,
+        maker_ids=people.maker_ids,
+        buyer_ids=buyers,
+        seed=5,
+        listings_per_shop=2,
+        photos_per_listing=1,
+    )
+    generate_social(
+        db, user_ids=people.user_ids, maker_ids=people.maker_ids, shop_ids=market.shop_ids, seed=5
+    )
+    written = generate_reviews(db, buyer_ids=buyers, seed=5)
+    assert written > 3
+    assert db.exec(select(func.count()).where(Review.reply_body != "")).one() > 0
+    statuses = set(db.exec(select(Order.status)).all())
+    assert "delivered" in statuses and statuses & {"placed", "paid"}  # still every step
+    ben = db.exec(select(User).where(User.handle == "ben")).one()
+    first_shop = db.exec(select(Shop).order_by(Shop.id)).first()
+    top = db.exec(
+        select(Listing)
+        .where(Listing.shop_id == first_shop.id)
+        .order_by(Listing.rating_count.desc())
+    ).first()
+    verdict = trust.verdict(session=db, viewer_id=ben.id, listing_id=top.id)
+    assert verdict.overall_count > 0 and verdict.network_count > 0
