@@ -70,6 +70,7 @@ def network_badge(item: rx.Var[ListingCard]) -> rx.Component:
         text,
         variant="soft",
         color_scheme="iris",
+        high_contrast=True,
         class_name="sm-network-badge",
         white_space="normal",
     )

@@ -170,7 +170,12 @@ def review_item(r: rx.Var[ReviewView], s=ReviewsState, show_listing: bool = Fals
                 rx.hstack(
                     rx.link(r.author_name, href="/u/" + r.author_handle, weight="bold", size="2"),
                     stars(r.rating),
-                    rx.badge(t("Verified purchase"), color_scheme="green", variant="soft"),
+                    rx.badge(
+                        t("Verified purchase"),
+                        color_scheme="green",
+                        variant="soft",
+                        high_contrast=True,
+                    ),
                     rx.text(r.when, size="1", color=rx.color("gray", 11)),
                     rx.cond(r.edited, rx.text(t("(edited)"), size="1", color=rx.color("gray", 11))),
                     spacing="2",

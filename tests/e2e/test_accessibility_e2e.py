@@ -92,6 +92,7 @@ def a11y_market(a11y_person):
                 payment_method="bank_transfer",
             )
             session.add(CartItem(user_id=ada.id, listing_id=other, quantity=1))
+            _reviewed_by_a_friend(session, ada, own)
         else:
             own = session.exec(select(Listing.id).where(Listing.shop_id == shop.id)).first()
         order = session.exec(select(Order).where(Order.buyer_id == ada.id)).first()
@@ -104,6 +105,26 @@ def a11y_market(a11y_person):
             session=session, actor_id=ada.id, conversation_id=talk.id, body="When will it ship?"
         )
         return {"listing": own, "order": order.reference, "conversation": talk.id}
+
+
+def _reviewed_by_a_friend(session, ada, listing_id: int) -> None:
+    """Someone Ada follows bought her mug and reviewed it; she replied (the listing page
+    then shows stars, the network's verdict, a review and a reply)."""
+    from social_market.models import Listing, Order
+    from social_market.services import follows, orders, reviews
+    from tests.factories import buy
+
+    friend = make_user(session, display_name="Rita Reviewer")
+    line = buy(session, friend, session.get(Listing, listing_id))
+    order = session.get(Order, line.order_id)
+    orders.confirm_payment(session=session, owner_id=ada.id, reference=order.reference)
+    orders.mark_shipped(session=session, owner_id=ada.id, reference=order.reference)
+    orders.mark_delivered(session=session, actor_id=friend.id, reference=order.reference)
+    review = reviews.write_review(
+        session=session, actor_id=friend.id, line_id=line.id, rating=4, body="Lovely mug."
+    )
+    reviews.reply(session=session, actor_id=ada.id, review_id=review.id, body="Thank you!")
+    follows.follow(session=session, actor_id=ada.id, handle=friend.handle)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
