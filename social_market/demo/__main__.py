@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
                 shop_ids=market.shop_ids,
                 seed=args.seed,
             )
-            review_count = generate_reviews(session, buyer_ids=buyers, seed=args.seed)
+            review_count = generate_reviews(
+                session, buyer_ids=buyers, shop_ids=market.shop_ids, seed=args.seed
+            )
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
     print(f"Demo data: {len(summary.user_ids)} people ({len(summary.maker_ids)} makers).")

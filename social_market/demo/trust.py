@@ -59,11 +59,14 @@ def _buy(session: Session, rng: random.Random, buyer: User, listing_ids: list[in
     return [o.reference for o in result.orders]
 
 
-def _deliver(session: Session, references: list[str]) -> None:
-    """These orders, and every shipped one, arrive (the rest keep their state, so the
-    demo still has orders at every step)."""
+def _deliver(session: Session, references: list[str], shop_ids: list[int]) -> None:
+    """These orders, and every shipped one of these shops, arrive (the rest keep their
+    state, so the demo still has orders at every step)."""
     for order in session.exec(
-        select(Order).where((Order.reference.in_(references)) | (Order.status == SHIPPED))  # type: ignore[attr-defined]
+        select(Order).where(
+            Order.reference.in_(references)  # type: ignore[attr-defined]
+            | ((Order.status == SHIPPED) & Order.shop_id.in_(shop_ids))  # type: ignore[attr-defined]
+        )
     ).all():
         owner = session.exec(select(Shop.owner_id).where(Shop.id == order.shop_id)).one()
         try:
@@ -79,13 +82,23 @@ def _deliver(session: Session, references: list[str]) -> None:
             continue
 
 
-def generate_reviews(session: Session, *, buyer_ids: list[int], seed: int) -> int:
-    """Purchases, deliveries, reviews, replies and helpful marks; returns the reviews."""
+def generate_reviews(
+    session: Session, *, buyer_ids: list[int], shop_ids: list[int], seed: int
+) -> int:
+    """Purchases, deliveries, reviews, replies and helpful marks in these shops (the
+    first is Anna's); returns the reviews written."""
     rng = random.Random(seed + 8)
-    active = list(session.exec(select(Listing.id).where(Listing.state == ACTIVE)).all())
+    active = list(
+        session.exec(
+            select(Listing.id).where(
+                Listing.state == ACTIVE,
+                Listing.shop_id.in_(shop_ids),  # type: ignore[attr-defined]
+            )
+        ).all()
+    )
     if not active or not buyer_ids:
         return 0
-    first_shop = session.exec(select(Shop).order_by(Shop.id)).first()
+    first_shop = session.get(Shop, shop_ids[0]) if shop_ids else None
     favourites = (
         [
             lid
@@ -103,7 +116,7 @@ def generate_reviews(session: Session, *, buyer_ids: list[int], seed: int) -> in
         if favourites and n % 2 == 0:
             picks[0] = favourites[(n // 2) % len(favourites)]  # Anna's pieces gather reviews
         placed += _buy(session, rng, buyer, list(dict.fromkeys(picks)))
-    _deliver(session, placed)
+    _deliver(session, placed, shop_ids)
     written = []
     for line, order in session.exec(
         select(OrderLine, Order)
@@ -139,7 +152,9 @@ def generate_reviews(session: Session, *, buyer_ids: list[int], seed: int) -> in
                     )
                 except DomainError:
                     continue
-    ben = session.exec(select(User).where(User.handle == "ben")).first()
+    ben = session.exec(
+        select(User).where(User.handle == "ben", User.id.in_(buyer_ids))  # type: ignore[union-attr]
+    ).first()
     top = (
         session.exec(
             select(Listing.id)

@@ -9,7 +9,10 @@ Two circles:
   average and only over at least ``MIN_WIDER`` people, so no one person's rating can be
   read out of it.
 People blocked either way with the viewer, suspended and deleted accounts and hidden
-reviews never count. Badges use only what the followed person shows the viewer:
+reviews never count; nor do people who keep their activity to themselves
+(``privacy_activity`` "only me"): their reviews stay on the listing, but are never
+pointed out as a friend's, nor counted in a network's average. Badges use only what
+the followed person shows the viewer:
 reviews (public), favourites when their ``privacy_favourites`` lets followers see them,
 and purchases only when shared with followers or everyone.
 """
@@ -145,12 +148,14 @@ def _verdict(
         return empty
     # The people I follow (active, not blocked either way); whose follows I may see.
     circle = session.exec(
-        select(User.id, User.privacy_follows)
+        select(User.id, User.privacy_follows, User.privacy_activity)
         .join(Follow, Follow.followee_id == User.id)  # type: ignore[arg-type]
         .where(Follow.follower_id == viewer_id, _active(User), _not_blocked(viewer_id, User.id))
     ).all()
-    followees = [uid for uid, _ in circle]
-    visible_follows = [uid for uid, level in circle if level >= FOLLOWERS]
+    followees = [uid for uid, _, _ in circle]
+    # Whose ratings may be shown as theirs: people who show their activity to followers.
+    shown = [uid for uid, _, activity in circle if activity >= FOLLOWERS]
+    visible_follows = [uid for uid, level, _ in circle if level >= FOLLOWERS]
     # People I follow who reviewed it (their average if more than one review): one index
     # probe per person on (listing_id | shop_id, author_id).
     direct = (
@@ -160,12 +165,12 @@ def _verdict(
             .where(
                 on,
                 Review.hidden_at.is_(None),  # type: ignore[union-attr]
-                id_in(session, Review.author_id, followees),
+                id_in(session, Review.author_id, shown),
             )
             .group_by(User.id)  # type: ignore[arg-type]
             .order_by(func.max(Review.id).desc())
         ).all()
-        if followees
+        if shown
         else []
     )
     people = [
@@ -200,6 +205,7 @@ def _verdict(
                 newest.c.author_id != viewer_id,
                 ~id_in(session, newest.c.author_id, followees) if followees else true(),
                 _active(author),
+                author.privacy_activity >= FOLLOWERS,  # not "only me"
                 _not_blocked(viewer_id, author.id),
                 select(literal(1))
                 .where(
@@ -274,6 +280,7 @@ def badges(
             _active(User),
             _not_blocked(viewer_id, User.id),
             or_(parts.c.kind != FAVOURITED, User.privacy_favourites >= FOLLOWERS),
+            or_(parts.c.kind != REVIEWED, User.privacy_activity >= FOLLOWERS),
         )
     ).all()
     found: dict[int, dict[str, set]] = defaultdict(lambda: defaultdict(set))
@@ -328,6 +335,7 @@ def network_ratings(
             id_in(session, Review.listing_id, listing_ids),
             Review.hidden_at.is_(None),  # type: ignore[union-attr]
             _active(User),
+            User.privacy_activity >= FOLLOWERS,
             _not_blocked(viewer_id, User.id),
         )
         .group_by(Review.listing_id)

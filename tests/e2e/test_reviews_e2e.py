@@ -4,6 +4,8 @@ replies in public; someone who follows the buyer sees "1 person you follow rated
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -102,3 +104,58 @@ def test_a_buyer_reviews_with_a_photo_the_maker_replies_and_a_follower_sees_it(
         rows = session.query(Review).all()
         assert [(r.author_id, r.rating) for r in rows] == [(buyer_id, 5)]
         assert "forged" not in rows[0].reply_body
+
+
+def test_a_blocked_or_private_reviewer_never_reaches_my_network_verdict(new_context):
+    from social_market.services import blocks, reviews
+
+    def reviewed(session, maker, person, listing, stars, text):
+        line = buy(session, person, listing)
+        order = session.get(Order, line.order_id)
+        orders.confirm_payment(session=session, owner_id=maker.id, reference=order.reference)
+        orders.mark_shipped(session=session, owner_id=maker.id, reference=order.reference)
+        orders.mark_delivered(session=session, actor_id=person.id, reference=order.reference)
+        reviews.write_review(
+            session=session, actor_id=person.id, line_id=line.id, rating=stars, body=text
+        )
+
+    with session_scope() as session:
+        maker = make_user(session, handle="vmaker")
+        open_shop_for(session, maker, name="Verdict Studio")
+        listing = publish_listing(session, maker, title="Walnut spoon", quantity="9")
+        me = make_user(session, handle="vviewer")
+        friend = make_user(session, handle="vfriend", display_name="Frieda Open")
+        hidden = make_user(session, handle="vhidden", display_name="Henrik Private")
+        blocker = make_user(session, handle="vblocker", display_name="Bruno Blocker")
+        for person in (friend, hidden, blocker):
+            follows.follow(session=session, actor_id=me.id, handle=person.handle)
+        hidden.privacy_activity = 0
+        session.add(hidden)
+        reviewed(session, maker, friend, listing, 5, "Frieda says lovely")
+        reviewed(session, maker, hidden, listing, 1, "Henrik says no")
+        reviewed(session, maker, blocker, listing, 1, "Bruno says no")
+        blocks.block(session=session, actor_id=blocker.id, handle=me.handle)
+        email, path = me.email, f"/listing/{listing.id}-{listing.slug}"
+
+    page = new_context().new_page()
+    injector = EventInjector(page)
+    sign_in(page, email, PASSWORD, next_path=path)
+    verdict = page.locator("#network-verdict")
+    expect(verdict).to_contain_text("1 person you follow rated this 5★")
+    expect(verdict).to_contain_text("Frieda Open")
+    expect(verdict).not_to_contain_text("Henrik")
+    expect(verdict).not_to_contain_text("Bruno")
+    # Henrik's review stays public on the listing; Bruno blocked me: his is out of my list.
+    expect(page.locator(".sm-review", has_text="Henrik says no")).to_be_visible()
+    expect(page.locator(".sm-review", has_text="Bruno says no")).to_have_count(0)
+    # Calling the handlers directly gives nothing more.
+    injector.received.clear()
+    injector.send(ReviewsState, "load", {})
+    injector.send(ReviewsState, "more", {})
+    page.wait_for_timeout(1000)
+    sent = "".join(injector.received)
+    assert "Frieda Open" in sent  # the answer did arrive
+    assert "vblocker" not in sent and "Bruno" not in sent
+    # Henrik's handle arrives with his public review, never in the verdict's people.
+    people = re.findall(r'people\\*"\s*:\s*\[(.*?)\]', sent)
+    assert people and all("vfriend" in p and "vhidden" not in p for p in people)

@@ -90,16 +90,15 @@ def test_demo_reviews_give_bens_first_look_a_network_verdict_on_annas_piece(db):
     generate_social(
         db, user_ids=people.user_ids, maker_ids=people.maker_ids, shop_ids=market.shop_ids, seed=5
     )
-    written = generate_reviews(db, buyer_ids=buyers, seed=5)
+    written = generate_reviews(db, buyer_ids=buyers, shop_ids=market.shop_ids, seed=5)
     assert written > 3
     assert db.exec(select(func.count()).where(Review.reply_body != "")).one() > 0
-    statuses = set(db.exec(select(Order.status)).all())
+    statuses = set(db.exec(select(Order.status).where(Order.shop_id.in_(market.shop_ids))).all())
     assert "delivered" in statuses and statuses & {"placed", "paid"}  # still every step
-    ben = db.exec(select(User).where(User.handle == "ben")).one()
-    first_shop = db.exec(select(Shop).order_by(Shop.id)).first()
+    ben = db.exec(select(User).where(User.handle == "ben", User.id.in_(buyers))).one()
     top = db.exec(
         select(Listing)
-        .where(Listing.shop_id == first_shop.id)
+        .where(Listing.shop_id == market.shop_ids[0])
         .order_by(Listing.rating_count.desc())
     ).first()
     verdict = trust.verdict(session=db, viewer_id=ben.id, listing_id=top.id)

@@ -185,3 +185,24 @@ def test_best_rated_for_me_follows_the_trust_setting(db, shop):
         query=search.SearchQuery(words="linen", sort="for_me", limit=1, cursor=first.next_cursor),
     )
     assert second.items[0].id != first.items[0].id
+
+
+def test_someone_who_keeps_their_activity_private_is_never_pointed_out(db, shop):
+    maker, listing = shop
+    me, private_friend, open_friend = make_user(db), make_user(db), make_user(db)
+    _follow(db, me, private_friend)
+    _follow(db, me, open_friend)
+    private_friend.privacy_activity = 0  # only me
+    db.add(private_friend)
+    db.flush()
+    _review(db, maker, private_friend, listing, 1)
+    _review(db, maker, open_friend, listing, 5)
+    v = trust.verdict(session=db, viewer_id=me.id, listing_id=listing.id)
+    assert [p.handle for p in v.people] == [open_friend.handle]
+    assert v.overall_count == 2  # the review itself stays public
+    assert trust.badges(db, me.id, [listing.id])[listing.id] == (
+        "reviewed",
+        open_friend.display_name or open_friend.handle,
+        0,
+    )
+    assert trust.network_ratings(db, me.id, [listing.id]) == {listing.id: (5.0, 1)}
