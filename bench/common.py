@@ -90,3 +90,18 @@ def timed_connect_args(backend: str) -> dict:
         "TimedCursor", (psycopg.Cursor,), {n: _timed(getattr(psycopg.Cursor, n)) for n in names}
     )
     return {"cursor_factory": cursor_cls}
+
+
+def analyze(engine, tables: tuple[str, ...]) -> None:
+    """Statistics (and on PostgreSQL the visibility map, as autovacuum soon would) for the
+    tables a benchmark filled: only those, so another schema's open transaction can't
+    keep the benchmark waiting on its locks."""
+    from sqlalchemy import text
+
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in tables:
+                conn.execute(text(f"VACUUM ANALYZE {table}"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))

@@ -27,7 +27,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import DbClock, emit, private_environment, summary_ms, timed_connect_args
+from common import DbClock, analyze, emit, private_environment, summary_ms, timed_connect_args
 
 FEED_TARGET_MS = 20.0
 POST_TARGET_MS = 50.0
@@ -170,13 +170,11 @@ def _build(engine, *, users: int, shops: int, activities: int, big: int) -> None
             conn.execute(
                 text("SELECT setval(pg_get_serial_sequence('post', 'id'), :n)"), {"n": post_id}
             )
-            conn.execute(text("ANALYZE"))
-        else:
-            conn.execute(text("ANALYZE"))
-    if engine.dialect.name == "postgresql":
-        # As autovacuum would soon: the visibility map lets index-only scans skip the heap.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
+    # The visibility map lets index-only scans skip the heap.
+    analyze(
+        engine,
+        ("user_account", "shop", "listing", "follow", "favourite_shop", "post", "activity"),
+    )
 
 
 def _measure(engine, runs: int, big: int) -> dict:

@@ -26,7 +26,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import DbClock, emit, private_environment, summary_ms, timed_connect_args
+from common import DbClock, analyze, emit, private_environment, summary_ms, timed_connect_args
 
 TARGET_MS = 10.0
 PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
@@ -158,10 +158,7 @@ def _build(engine, *, users: int, inbox: int, big: int, spread: int, others: int
                 " WHERE last_message_id > last_read_id"
             )
         )
-        conn.execute(text("ANALYZE"))
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
+    analyze(engine, ("user_account", "conversation", "conversation_member", "message"))
     return {"me": me, "big": big_cid, "partner": pairs[0][1]}
 
 

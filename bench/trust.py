@@ -28,7 +28,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import DbClock, emit, private_environment, summary_ms, timed_connect_args
+from common import DbClock, analyze, emit, private_environment, summary_ms, timed_connect_args
 
 VERDICT_TARGET_MS = 15.0
 PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
@@ -186,13 +186,10 @@ def _build(engine, *, users: int, shops: int, listings: int, reviews: int) -> li
                     text(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), :n)"),
                     {"n": reviews + 1},
                 )
-        for table in ("follow", "shop_order", "order_line", "review", "listing", "shop"):
-            conn.execute(text(f"ANALYZE {table}"))  # this benchmark's tables only
+    analyze(
+        engine, ("user_account", "follow", "shop_order", "order_line", "review", "listing", "shop")
+    )
     _log(f"  totals, analyze: {time.perf_counter() - started:.0f} s")
-    if not sqlite:  # as autovacuum soon would (only this benchmark's tables)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in ("follow", "shop_order", "order_line", "review", "listing", "shop"):
-                conn.execute(text(f"VACUUM ANALYZE {table}"))
     return heavy
 
 
