@@ -177,6 +177,9 @@ class ConversationState(FormState):
         except DomainError:  # removed from the group meanwhile
             self.found, self.conversation, self.messages = False, None, []
             return None
+        return self._apply(fresh, read_up_to, view)
+
+    def _apply(self, fresh: list, read_up_to: int, view) -> rx.event.EventSpec | None:
         # Only what changed is set: every set var goes back to the browser whole.
         if view != self.conversation:
             self.conversation = view
@@ -249,8 +252,19 @@ class ConversationState(FormState):
         if isinstance(body, str) and body.strip():
             self.pending = [*self.pending, body.strip()[:200]]
             yield
+        last = self.messages[-1].id if self.messages else 0
         try:
-            await asyncio.to_thread(_send, me, self.conversation.id, body, self._photo_key or None)
+            # Sent, then fetched back with anything newer, in the same trip to a thread
+            # (one event per message on the sender's side).
+            fresh, read_up_to, view = await asyncio.to_thread(
+                _send_and_fetch,
+                me,
+                self.conversation.id,
+                body,
+                self._photo_key or None,
+                last,
+                self._locale(),
+            )
         except DomainError as exc:
             self._fail(exc)
             self.pending = []
@@ -259,7 +273,7 @@ class ConversationState(FormState):
             return
         self.pending = []
         self._photo_key, self.photo_preview = "", ""
-        yield ConversationState.catch_up
+        yield self._apply(fresh, read_up_to, view)
 
     def _group_action(self, action, **kwargs):
         me = self._user_id_or_none()
@@ -321,7 +335,14 @@ def _catch_up(me: int, conversation_id: int, after: int, locale: str | None):
     return fresh, read_up_to, view
 
 
-def _send(me: int, conversation_id: int, body: object, photo_key: str | None) -> None:
+def _send_and_fetch(
+    me: int,
+    conversation_id: int,
+    body: object,
+    photo_key: str | None,
+    after: int,
+    locale: str | None,
+):
     with session_scope() as session:
         messaging.send_message(
             session=session,
@@ -330,6 +351,7 @@ def _send(me: int, conversation_id: int, body: object, photo_key: str | None) ->
             body=body,
             photo_key=photo_key,
         )
+    return _catch_up(me, conversation_id, after, locale)
 
 
 def _scroll_to_end():

@@ -37,7 +37,7 @@ def test_a_buyer_reviews_with_a_photo_the_maker_replies_and_a_follower_sees_it(
         order_path = f"/orders/{order.reference}"
         listing_path = f"/listing/{listing.id}-{listing.slug}"
         shop_path = f"/shop/{shop.slug}"
-        buyer_id, line_id = buyer.id, line.id
+        buyer_id, line_id, listing_id = buyer.id, line.id, listing.id
 
     # The buyer confirms it arrived, then reviews it with a photo.
     page = new_context().new_page()
@@ -90,7 +90,7 @@ def test_a_buyer_reviews_with_a_photo_the_maker_replies_and_a_follower_sees_it(
 
     # Forged events: a second review of the line, a reply by someone else.
     with session_scope() as session:
-        review_id = session.query(Review).one().id
+        review_id = session.query(Review).filter(Review.listing_id == listing_id).one().id
     injector = EventInjector(fan_page)
     goto(fan_page, listing_path)
     expect(fan_page.locator(".sm-review")).to_have_count(1)
@@ -101,7 +101,7 @@ def test_a_buyer_reviews_with_a_photo_the_maker_replies_and_a_follower_sees_it(
     injector.send(ReviewFormState, "save", {"form_data": {"body": "forged review"}})
     fan_page.wait_for_timeout(1000)
     with session_scope() as session:
-        rows = session.query(Review).all()
+        rows = session.query(Review).filter(Review.listing_id == listing_id).all()
         assert [(r.author_id, r.rating) for r in rows] == [(buyer_id, 5)]
         assert "forged" not in rows[0].reply_body
 
