@@ -286,7 +286,15 @@ def _message(m: rx.Var[MessageView]) -> rx.Component:
                     m.when,
                     rx.cond(
                         m.mine,
-                        rx.cond(m.id <= ConversationState.read_up_to, t(" · Read"), t(" · Sent")),
+                        rx.cond(
+                            (m.id <= ConversationState.read_up_to)
+                            | (
+                                m.id
+                                <= LiveState.read_marks[ConversationState.conversation.id.to(str)]
+                            ),
+                            t(" · Read"),
+                            t(" · Sent"),
+                        ),
                         "",
                     ),
                     size="1",

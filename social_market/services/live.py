@@ -36,6 +36,21 @@ NOTIFICATIONS = "notifications"  # someone's unread notification count changed
 MESSAGES = "messages"  # a conversation of theirs has a new message or read mark
 UNREAD = "unread"  # only their unread-messages count changed (they read something)
 TOPICS = (FEED, NOTIFICATIONS, MESSAGES, UNREAD)
+# "read:<conversation id>": someone read that conversation (read receipts for the others).
+_READ = "read:"
+
+
+def read_topic(conversation_id: int) -> str:
+    return f"{_READ}{int(conversation_id)}"
+
+
+def read_conversation(topic: str) -> int | None:
+    """The conversation of a read-receipt topic; None for any other topic."""
+    if isinstance(topic, str) and topic.startswith(_READ) and topic[len(_READ) :].isdigit():
+        return int(topic[len(_READ) :])
+    return None
+
+
 CHANNEL = "social_market:live"
 
 Subscriber = Callable[[str, list[int]], None]
@@ -93,7 +108,7 @@ def decode(payload: bytes | str) -> tuple[str, list[int]] | None:
         topic, ids = data["topic"], data["ids"]
     except (ValueError, KeyError, TypeError):
         return None
-    if topic not in TOPICS or not isinstance(ids, list):
+    if (topic not in TOPICS and read_conversation(topic) is None) or not isinstance(ids, list):
         return None
     return topic, [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
 

@@ -595,9 +595,10 @@ def mark_read(
     changed = bool(result.rowcount)  # type: ignore[attr-defined]
     if changed:
         session.expire(member)
-        # The others' pages show the read receipt; mine only need the badge recounted.
+        # The others' pages show the read receipt (pushed as a number: no refetch); mine
+        # only need the badge recounted.
         others = [u for u in _active_ids(session, member.conversation_id) if u != me.id]
-        live.publish_after_commit(session, live.MESSAGES, others)
+        live.publish_after_commit(session, live.read_topic(member.conversation_id), others)
         live.publish_after_commit(session, live.UNREAD, [me.id])  # type: ignore[list-item]
     return changed
 

@@ -26,6 +26,7 @@ from social_market.state.auth import AuthState
 
 log = logging.getLogger(__name__)
 
+READ_MARKS = 50  # read receipts kept per person (the most recent conversations)
 PRESENCE_TTL = 7 * 24 * 3600  # forget people who haven't opened a page for a week
 TRACE = os.environ.get("SM_TRACE_LIVE") == "1"
 
@@ -39,6 +40,8 @@ class LiveState(rx.SharedState):
     feed_pings: int = 0
     unread_messages: int = 0  # conversations with unread messages
     message_pings: int = 0  # bumps when any of my conversations changes
+    # Read receipts: conversation id → my messages up to this id are read by all others.
+    read_marks: dict[str, int] = {}
 
     @rx.event
     async def connect(self):
@@ -75,6 +78,11 @@ def _unread_messages(user_ids: list[int]) -> dict[int, int]:
         return messaging.unread_conversation_counts(session, user_ids)
 
 
+def _read_marks(user_ids: list[int], conversation_id: int) -> dict[int, int]:
+    with session_scope() as session:
+        return {uid: messaging.read_by_all_up_to(session, uid, conversation_id) for uid in user_ids}
+
+
 def _badges(user_ids: list[int]) -> dict[int, int]:
     with session_scope() as session:
         return notifications.badge_counts(session, user_ids)
@@ -109,6 +117,12 @@ async def _push(topic: str, values: dict[int, int]) -> None:
                     state.message_pings += 1
                 elif topic == live.UNREAD:
                     state.unread_messages = value
+                elif (cid := live.read_conversation(topic)) is not None:
+                    marks = {k: v for k, v in state.read_marks.items() if k != str(cid)}
+                    state.read_marks = {
+                        **dict(list(marks.items())[-READ_MARKS + 1 :]),
+                        str(cid): value,
+                    }
                 else:
                     state.feed_pings += 1
         except Exception:
@@ -127,6 +141,8 @@ def on_news(topic: str, user_ids: list[int]) -> None:
         values = _badges(here)
     elif topic in (live.MESSAGES, live.UNREAD):
         values = _unread_messages(here)
+    elif (cid := live.read_conversation(topic)) is not None:
+        values = _read_marks(here, cid)
     else:
         values = dict.fromkeys(here, 0)
     asyncio.run_coroutine_threadsafe(_push(topic, values), loop)

@@ -112,3 +112,14 @@ def _publish_and_check(received, ids) -> bool:
     live.publish(live.MESSAGES, ids)
     live.wait_idle()
     return _wait_for(lambda: (live.MESSAGES, ids) in received, timeout=0.5)
+
+
+def test_read_receipt_topics_name_their_conversation_and_nothing_else_passes():
+    import json
+
+    assert live.read_topic(12) == "read:12"
+    assert live.read_conversation("read:12") == 12
+    assert live.decode(json.dumps({"topic": "read:12", "ids": [3, True, "x"]})) == ("read:12", [3])
+    for bad in ("read:", "read:1x", "read:-1", "reader:1", "nope"):
+        assert live.decode(json.dumps({"topic": bad, "ids": [3]})) is None
+        assert bad == "nope" or live.read_conversation(bad) is None
