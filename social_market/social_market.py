@@ -52,6 +52,7 @@ from social_market.state.people import (
     PeopleSearchState,
     ProfileState,
 )
+from social_market.state.recommendations import RecommendationsState
 from social_market.state.reviews import ReviewsState
 from social_market.state.search import SearchState
 from social_market.state.sell import ListingEditorState, ShopEditorState
@@ -100,10 +101,16 @@ app.register_lifespan_task(require_current_schema)
 app.register_lifespan_task(jobs.refresh_search_terms_daily)
 app.register_lifespan_task(jobs.send_notification_digests_daily)
 app.register_lifespan_task(jobs.email_unread_messages_regularly)
+app.register_lifespan_task(jobs.compute_recommendations_regularly)
 app.register_lifespan_task(run_live)
 
 load = AuthState.load_session
-app.add_page(people_pages.home_page, route=urls.HOME, title="Social Market", on_load=HomeState.load)
+app.add_page(
+    people_pages.home_page,
+    route=urls.HOME,
+    title="Social Market",
+    on_load=[HomeState.load, RecommendationsState.load],
+)
 app.add_page(
     auth_pages.signin_page,
     route=urls.SIGN_IN,
@@ -236,7 +243,10 @@ app.add_page(
     on_load=ModerationState.load,
 )
 app.add_page(
-    social_pages.feed_page, route=urls.FEED, title="Feed · Social Market", on_load=FeedState.load
+    social_pages.feed_page,
+    route=urls.FEED,
+    title="Feed · Social Market",
+    on_load=[FeedState.load, RecommendationsState.load],
 )
 for route in (urls.POST, urls.SHARED):
     app.add_page(

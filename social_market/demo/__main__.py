@@ -14,7 +14,7 @@ from social_market.demo.social import generate_social
 from social_market.demo.trust import generate_reviews
 from social_market.migrations import check_schema
 from social_market.models import User
-from social_market.services import notifications, search
+from social_market.services import notifications, recommendations, search
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
+    # As the nightly job would: "people with your taste also loved…" on first start.
+    computed = recommendations.compute(get_engine()) if market is not None else {}
     print(f"Demo data: {len(summary.user_ids)} people ({len(summary.maker_ids)} makers).")
     if market is not None:
         print(f"  {len(market.shop_ids)} shops, {len(market.listing_ids)} listings.")
@@ -66,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             f" purchases, {social.comments} comments, {social.conversations} conversations,"
             f" {review_count} reviews."
         )
+        print(f"  recommendations computed for {computed.get('users', 0)} people.")
     for handle, email, *_ in NAMED:
         print(f"  sign in as {email} / {DEMO_PASSWORD}   (profile /u/{handle})")
     if moderator is not None:

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from social_market.models import Listing, Order, OrderLine, Review, Shop, User
 from social_market.models.market import ACTIVE, DELIVERED, SHIPPED
+from social_market.models.social import EVERYONE
 from social_market.services import cart, checkout, follows, orders, reviews
 from social_market.services.errors import DomainError
 
@@ -152,6 +153,13 @@ def generate_reviews(
                     )
                 except DomainError:
                     continue
+    # About half the community shows its favourites to everyone, so "people with your
+    # taste" has people to suggest (only those are ever suggested).
+    for uid in buyer_ids[::2]:
+        person = session.get(User, uid)
+        if person is not None:
+            person.privacy_favourites = EVERYONE
+            session.add(person)
     ben = session.exec(
         select(User).where(User.handle == "ben", User.id.in_(buyer_ids))  # type: ignore[union-attr]
     ).first()

@@ -9,6 +9,7 @@ from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_grid
+from social_market.components.recommendations import recommendations_section
 from social_market.components.report import report_dialog
 from social_market.components.share import share_menu
 from social_market.i18n.ui import t, t_var, tn
@@ -115,6 +116,7 @@ def home_page() -> rx.Component:
                 background=rx.color("accent", 3),
                 width="100%",
             ),
+            recommendations_section(),
             rx.cond(
                 HomeState.suggestions.length() > 0,
                 rx.vstack(

@@ -13,6 +13,10 @@ from social_market.components.fields import field, form_error, form_notice
 from social_market.components.layout import page
 from social_market.components.listing_card import upload_src
 from social_market.components.live import on_change
+from social_market.components.recommendations import (
+    recommendations_section,
+    taste_neighbours_section,
+)
 from social_market.i18n.ui import t
 from social_market.state.live import LiveState
 from social_market.state.social import (
@@ -47,42 +51,61 @@ def feed_page() -> rx.Component:
         )
 
     return page(
-        rx.vstack(
-            rx.heading(t("Your feed"), size="7", as_="h1"),
-            rx.hstack(
-                tab_button("all", t("Everything")),
-                tab_button("makers", t("Makers")),
-                tab_button("people", t("People")),
-                spacing="2",
-                role="group",
-                aria_label=t("Show"),
-            ),
-            # Remounts whenever someone I follow does something: is it new for this page?
-            on_change(LiveState.feed_pings, s.check_new),
-            rx.cond(
-                s.has_new,
-                rx.button(
-                    rx.icon("arrow_up", size=16, aria_hidden="true"),
-                    t("New activity — show it"),
-                    on_click=s.show_new,
-                    color_scheme="grass",
-                    id="new-activity",
-                    role="status",
+        rx.flex(
+            rx.vstack(
+                rx.heading(t("Your feed"), size="7", as_="h1"),
+                rx.hstack(
+                    tab_button("all", t("Everything")),
+                    tab_button("makers", t("Makers")),
+                    tab_button("people", t("People")),
+                    spacing="2",
+                    role="group",
+                    aria_label=t("Show"),
                 ),
-            ),
-            card_list(
-                s,
-                _empty(
-                    t(
-                        "Nothing here yet. Follow makers and people to see their news, "
-                        "new pieces and what they loved."
-                    )
+                # Remounts whenever someone I follow does something: is it new for this page?
+                on_change(LiveState.feed_pings, s.check_new),
+                rx.cond(
+                    s.has_new,
+                    rx.button(
+                        rx.icon("arrow_up", size=16, aria_hidden="true"),
+                        t("New activity — show it"),
+                        on_click=s.show_new,
+                        color_scheme="grass",
+                        id="new-activity",
+                        role="status",
+                    ),
                 ),
+                card_list(
+                    s,
+                    _empty(
+                        t(
+                            "Nothing here yet. Follow makers and people to see their news, "
+                            "new pieces and what they loved."
+                        )
+                    ),
+                ),
+                spacing="4",
+                width="100%",
+                max_width="720px",
+                flex="1 1 480px",
+                min_width="0",
             ),
-            spacing="4",
+            rx.el.aside(
+                rx.vstack(
+                    recommendations_section(columns="2"),
+                    taste_neighbours_section(),
+                    spacing="5",
+                    width="100%",
+                ),
+                aria_label=t("Suggestions"),
+                style={"flex": "1 1 280px", "max-width": "400px", "min-width": "0"},
+            ),
+            direction="row",
+            wrap="wrap",
+            gap="2rem",
             width="100%",
+            align="start",
         ),
-        width="720px",
     )
 
 

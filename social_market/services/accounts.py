@@ -623,6 +623,7 @@ def delete_account(
         messaging,
         notifications,
         privacy,
+        recommendations,
         reviews,
         shares,
         shops,
@@ -632,7 +633,17 @@ def delete_account(
     data_export.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
     follows.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
     blocks.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
-    for social in (shares, comments, likes, feed, privacy, notifications, messaging, reviews):
+    for social in (
+        shares,
+        comments,
+        likes,
+        feed,
+        privacy,
+        notifications,
+        messaging,
+        reviews,
+        recommendations,
+    ):
         social.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type, attr-defined]
     if old_avatar:
         from social_market.services.after_commit import on_commit

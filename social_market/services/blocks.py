@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from social_market.models import Block, Follow, ProfilePublic, User
-from social_market.services import follows, profiles
+from social_market.services import follows, profiles, recommendations
 from social_market.services.accounts import require_user
 from social_market.services.errors import InvalidInput
 
@@ -44,6 +44,8 @@ def block(*, session: Session, actor_id: object, handle: object) -> bool:
         return True
     session.add(Block(blocker_id=me.id, blocked_id=them.id))  # type: ignore[arg-type]
     session.flush()
+    for person in (me, them):
+        recommendations.mark_dirty(session, person.id)  # type: ignore[arg-type]
     for follower, followee in ((me, them), (them, me)):
         if session.get(Follow, (follower.id, followee.id)) is not None:
             follows.drop_follow(session, follower.id, followee.id)  # type: ignore[arg-type]
@@ -54,6 +56,8 @@ def unblock(*, session: Session, actor_id: object, handle: object) -> bool:
     me = require_user(session, actor_id)
     them = follows.find_person(session, handle)
     session.exec(delete(Block).where(Block.blocker_id == me.id, Block.blocked_id == them.id))  # type: ignore[arg-type]
+    for person in (me, them):
+        recommendations.mark_dirty(session, person.id)  # type: ignore[arg-type]
     return False
 
 

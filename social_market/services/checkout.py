@@ -36,7 +36,7 @@ from social_market.models import (
     User,
 )
 from social_market.models.market import ACTIVE, SOLD_OUT
-from social_market.services import countries, payments, ratelimit, shops
+from social_market.services import countries, payments, ratelimit, recommendations, shops
 from social_market.services import email as mail
 from social_market.services.cart import availability_problem, lang_of, require_actor
 from social_market.services.errors import InvalidInput, NotAllowed, RateLimited
@@ -353,6 +353,7 @@ def place_order(
                     CartItem.listing_id.in_([listing.id for listing, _ in stock_lines]),  # type: ignore[attr-defined]
                 )
             )
+            recommendations.mark_dirty(session, buyer.id)  # type: ignore[arg-type]
             session.flush()
     except OperationalError as exc:
         if "locked" in str(exc.orig).lower():  # SQLite busy beyond its timeout

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from social_market.models import FavouriteListing, FavouriteShop, Listing, Shop, User
 from social_market.models.market import ACTIVE, SOLD_OUT, ListingCard
-from social_market.services import feed
+from social_market.services import feed, recommendations
 from social_market.services.accounts import require_user
 from social_market.services.errors import NotFound
 from social_market.services.ids import as_id
@@ -41,6 +41,7 @@ def set_listing_favourite(
         delta = -1
     else:
         return want
+    recommendations.mark_dirty(session, user.id)  # type: ignore[arg-type]
     session.flush()
     # One atomic UPDATE, so concurrent hearts never lose a count.
     session.exec(

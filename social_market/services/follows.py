@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from social_market.i18n.catalog import N_
 from social_market.models import Block, Follow, ProfilePublic, User
-from social_market.services import profiles, ratelimit
+from social_market.services import profiles, ratelimit, recommendations
 from social_market.services.accounts import require_user
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
 
@@ -82,6 +82,7 @@ def follow(*, session: Session, actor_id: object, handle: object) -> bool:
     from social_market.services import feed
 
     feed.record_follow(session, me.id, them.id)  # type: ignore[arg-type]
+    recommendations.mark_dirty(session, me.id)  # type: ignore[arg-type]
     from social_market.services import notifications
 
     notifications.notify(
@@ -114,6 +115,7 @@ def drop_follow(session: Session, follower_id: int, followee_id: int) -> None:
         from social_market.services import feed
 
         feed.forget_follow(session, follower_id, followee_id)
+        recommendations.mark_dirty(session, follower_id)
 
 
 def is_following(*, session: Session, actor_id: int | None, user_id: int) -> bool:

@@ -34,7 +34,7 @@ from social_market.models.market import (
     SHIPPED,
     SOLD_OUT,
 )
-from social_market.services import countries, payments, reviews, shares
+from social_market.services import countries, payments, recommendations, reviews, shares
 from social_market.services import email as mail
 from social_market.services.cart import lang_of, require_actor, valid_id
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
@@ -266,6 +266,7 @@ def cancel_order(*, session: Session, actor_id: object, reference: object, reaso
         raise InvalidInput("Please say why the order is cancelled.", field="reason")
     by_shop = actor.id == owner
     _step(session, order, CANCELLED, cancel_reason=why)
+    recommendations.mark_dirty(session, order.buyer_id)
     _restock(session, order.id)  # type: ignore[arg-type]
     _tell(session, order, owner, actor.id, CANCELLED)  # type: ignore[arg-type]
     if by_shop:

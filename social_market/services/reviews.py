@@ -310,13 +310,9 @@ def _review_link(session: Session, review: Review) -> str:
 
 def _taste_changed(session: Session, user_id: int) -> None:
     """Good reviews feed the recommendations: mark the person for the next run."""
-    try:
-        from social_market.services import recommendations
-    except ImportError:  # pragma: no cover - the recommender is optional here
-        return
-    mark = getattr(recommendations, "mark_dirty", None)
-    if mark is not None:
-        mark(session, user_id)
+    from social_market.services import recommendations
+
+    recommendations.mark_dirty(session, user_id)
 
 
 def _own_review(session: Session, me: int, review_id: object) -> Review:
