@@ -133,11 +133,17 @@ def upgrade() -> None:
     with op.batch_alter_table("review", schema=None) as batch_op:
         batch_op.create_index("ix_review_author_id_id", ["author_id", "id"], unique=False)
         batch_op.create_index(
-            "ix_review_listing_id_author_id", ["listing_id", "author_id"], unique=False
+            "ix_review_listing_id_author_id",
+            ["listing_id", "author_id", "rating", "hidden_at"],
+            unique=False,
         )
         batch_op.create_index("ix_review_listing_id_id", ["listing_id", "id"], unique=False)
         batch_op.create_index("ix_review_shop_id_id", ["shop_id", "id"], unique=False)
-        batch_op.create_index("ix_review_shop_id_author_id", ["shop_id", "author_id"], unique=False)
+        batch_op.create_index(
+            "ix_review_shop_id_author_id",
+            ["shop_id", "author_id", "rating", "hidden_at"],
+            unique=False,
+        )
 
     op.create_table(
         "review_helpful",

@@ -21,9 +21,10 @@ class Review(SQLModel, table=True):
         # A listing's reviews newest first; and "which of these people reviewed it"
         # (the network verdict probes (listing_id, author_id)).
         Index("ix_review_listing_id_id", "listing_id", "id"),
-        Index("ix_review_listing_id_author_id", "listing_id", "author_id"),
+        # Covering (rating, hidden_at): the verdict's probes need no table row.
+        Index("ix_review_listing_id_author_id", "listing_id", "author_id", "rating", "hidden_at"),
         Index("ix_review_shop_id_id", "shop_id", "id"),
-        Index("ix_review_shop_id_author_id", "shop_id", "author_id"),
+        Index("ix_review_shop_id_author_id", "shop_id", "author_id", "rating", "hidden_at"),
         Index("ix_review_author_id_id", "author_id", "id"),
         CheckConstraint("rating BETWEEN 1 AND 5", name="rating_1_to_5"),
     )
