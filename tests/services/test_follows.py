@@ -124,5 +124,9 @@ def test_concurrent_follow_and_unfollow_never_miscount_on_postgresql(postgresql_
         s.exec(text("DELETE FROM follow WHERE follower_id = :a"), params={"a": a_id})
         s.exec(text("DELETE FROM activity WHERE actor_id = :a"), params={"a": a_id})
         s.exec(text("DELETE FROM notification WHERE actor_id = :a"), params={"a": a_id})
+        s.exec(
+            text("DELETE FROM recommendation_dirty WHERE user_id IN (:a, :b)"),
+            params={"a": a_id, "b": b_id},
+        )
         s.exec(text("DELETE FROM user_account WHERE id IN (:a, :b)"), params={"a": a_id, "b": b_id})
         s.commit()
