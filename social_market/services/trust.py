@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, literal, or_, true, union_all
+from sqlalchemy import and_, func, literal, or_, union_all
 from sqlmodel import Session, select
 
 from social_market.i18n.format import format_number
@@ -229,7 +229,6 @@ def _verdict(
         candidates = session.exec(
             select(newest.c.author_id, newest.c.rating).where(
                 newest.c.author_id != viewer_id,
-                ~id_in(session, newest.c.author_id, followees) if followees else true(),
                 select(literal(1))
                 .where(
                     Follow.followee_id == newest.c.author_id,
@@ -239,8 +238,9 @@ def _verdict(
             )
         ).all()
         per_author: dict[int, list[int]] = defaultdict(list)
+        mine = set(followees) | blocked  # people I follow are counted above, by name
         for author, stars in candidates:
-            if author not in blocked:
+            if author not in mine:
                 per_author[author].append(stars)
         if per_author:
             counted = set(

@@ -22,7 +22,10 @@ from social_market.models import (
     Mute,
     Notification,
     NotificationOff,
+    NotInterested,
     Post,
+    Review,
+    ReviewHelpful,
     SharedPurchase,
     User,
     utcnow,
@@ -32,6 +35,8 @@ from social_market.state.live import LiveState
 from social_market.state.messages import ConversationState, InboxState, StartConversationState
 from social_market.state.notifications import NotificationSettingsState, NotificationsState
 from social_market.state.people import ProfileState
+from social_market.state.recommendations import RecommendationsState
+from social_market.state.reviews import ReviewFormState, ReviewsState
 from social_market.state.social import (
     CommentsState,
     FeedState,
@@ -91,6 +96,18 @@ ONE_ARG = [
     (StartConversationState, "about_listing", "listing_id"),
     (StartConversationState, "about_order", "reference"),
     (StartConversationState, "create_group", "form_data"),
+    (ReviewsState, "more", None),
+    (ReviewsState, "toggle_helpful", "review_id"),
+    (ReviewsState, "start_reply", "review_id"),
+    (ReviewsState, "cancel_reply", None),
+    (ReviewsState, "send_reply", "form_data"),
+    (ReviewFormState, "open_for", "line_id"),
+    (ReviewFormState, "set_rating", "value"),
+    (ReviewFormState, "remove_photo", "index"),
+    (ReviewFormState, "attach", "files"),
+    (ReviewFormState, "save", "form_data"),
+    (RecommendationsState, "load", None),
+    (RecommendationsState, "not_interested", "listing_id"),
 ]
 
 
@@ -116,6 +133,10 @@ def _social_snapshot():
             rows(Conversation, "id", "title", "last_message_id"),
             rows(ConversationMember, "conversation_id", "user_id", "left_at", "last_read_id"),
             rows(Message, "id", "body", "hidden_at"),
+            rows(Review, "id", "rating", "body", "reply_body", "helpful_count", "hidden_at"),
+            rows(ReviewHelpful, "review_id", "user_id"),
+            rows(NotInterested, "user_id", "listing_id"),
+            rows(User, "id", "trust_weight"),
         )
 
 
