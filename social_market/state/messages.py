@@ -181,7 +181,7 @@ class ConversationState(FormState):
 
     def _apply(self, fresh: list, read_up_to: int, view) -> rx.event.EventSpec | None:
         # Only what changed is set: every set var goes back to the browser whole.
-        if view != self.conversation:
+        if view is not None and view != self.conversation:
             self.conversation = view
         if read_up_to != self.read_up_to:
             self.read_up_to = read_up_to
@@ -317,7 +317,11 @@ class ConversationState(FormState):
 
 
 def _catch_up(me: int, conversation_id: int, after: int, locale: str | None):
-    """(newer messages, read by everyone up to, the conversation's view) in one session."""
+    """(newer messages, read by everyone up to, the conversation's view or None) in one
+    session. The view (members, closed, subject) is rebuilt only when no new message
+    came: a push without one is about the conversation itself (someone added, removed
+    or left, moderators closed it); one with messages almost never is, and the next
+    push or page load brings any change along (this is the hot path of every message)."""
     with session_scope() as session:
         fresh = messaging.newer(
             session=session,
@@ -329,8 +333,12 @@ def _catch_up(me: int, conversation_id: int, after: int, locale: str | None):
         if fresh:
             messaging.mark_read(session=session, actor_id=me, conversation_id=conversation_id)
         read_up_to = messaging.read_by_all_up_to(session, me, conversation_id)
-        view = messaging.conversation_view(
-            session=session, actor_id=me, conversation_id=conversation_id
+        view = (
+            None
+            if fresh
+            else messaging.conversation_view(
+                session=session, actor_id=me, conversation_id=conversation_id
+            )
         )
     return fresh, read_up_to, view
 
