@@ -791,7 +791,7 @@ def _best_for(
         rows,
         key=lambda r: (-trust.score_for(r[11] or 0, r[12] or 0, network.get(r[0]), weight), -r[0]),
     )
-    start = query._after[0] if query._after else 0
+    start = max(0, query._after[0]) if query._after else 0
     page = ranked[start : start + query.limit]
     more = start + query.limit < len(ranked)
     return SearchPage(
