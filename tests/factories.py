@@ -152,3 +152,19 @@ def follow_shop(session: Session, user: User, shop: Shop) -> None:
     from social_market.services import favourites
 
     favourites.set_shop_favourite(session=session, user_id=user.id, shop_id=shop.id, on=True)
+
+
+def review_bought(session: Session, buyer: User, listing: Listing, rating: int, body: str):
+    """``buyer`` buys ``listing``, the shop ships it, it arrives, and ``buyer`` reviews it."""
+    from social_market.models import Order
+    from social_market.services import orders, reviews
+
+    line = buy(session, buyer, listing)
+    order = session.get(Order, line.order_id)
+    owner = session.get(Shop, order.shop_id).owner_id
+    orders.confirm_payment(session=session, owner_id=owner, reference=order.reference)
+    orders.mark_shipped(session=session, owner_id=owner, reference=order.reference)
+    orders.mark_delivered(session=session, actor_id=buyer.id, reference=order.reference)
+    return reviews.write_review(
+        session=session, actor_id=buyer.id, line_id=line.id, rating=rating, body=body
+    )

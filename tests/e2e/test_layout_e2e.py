@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from social_market.db import session_scope
+from social_market.services import reviews
 from tests.e2e.conftest import goto, shot
-from tests.factories import make_listing, make_shop
+from tests.factories import make_listing, make_shop, make_user, review_bought
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -24,12 +25,28 @@ def layout_listing():
             shop = make_shop(
                 session, name="Layout Studio mit einem sehr langen Namen", slug="layout-studio"
             )
-            return make_listing(
+            listing = make_listing(
                 session,
                 shop=shop,
                 title="Handgewebter Schal aus Merinowolle mit Fransen und Streifenmuster",
                 description="Weich.\nWarm.",
-            ).id
+            )
+            # A long review with a reply: the reviews block must fit a phone too.
+            review = review_bought(
+                session,
+                make_user(session, display_name="Maximiliane Rezensentin-Langname"),
+                listing,
+                4,
+                "Wunderbar weich und warm, die Fransen sind etwas lang. "
+                + "Donaudampfschifffahrtsgesellschaftskapitän" * 2,
+            )
+            reviews.reply(
+                session=session,
+                actor_id=shop.owner_id,
+                review_id=review.id,
+                body="Danke! Die Fransen kürze ich gern.",
+            )
+            return listing.id
         return session.exec(select(Listing.id).where(Listing.shop_id == shop.id)).first()
 
 
