@@ -51,6 +51,15 @@ def field(
     )
 
 
+def field_error(errors: rx.Var, name: str) -> rx.Component:
+    """The message for ``name`` in a state's ``field_errors``, when there is one (for
+    controls that ``field`` doesn't draw: star pickers, uploads, inline forms)."""
+    return rx.cond(
+        errors.contains(name),
+        rx.text(errors[name].to(str), color=rx.color("red", 11), size="1", role="alert"),
+    )
+
+
 def form_error(message: rx.Var[str]) -> rx.Component:
     return rx.cond(
         message != "",

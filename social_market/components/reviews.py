@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from social_market.components.avatar import avatar
-from social_market.components.fields import field, form_error
+from social_market.components.fields import field, field_error, form_error
 from social_market.components.listing_card import upload_src
 from social_market.components.report import report_dialog
 from social_market.components.rich_text import rich_text
@@ -138,15 +138,7 @@ def _reply_form(s) -> rx.Component:
                 rows="3",
                 width="100%",
             ),
-            rx.cond(
-                s.field_errors.contains("reply"),
-                rx.text(
-                    s.field_errors["reply"].to(str),
-                    color=rx.color("red", 11),
-                    size="1",
-                    role="alert",
-                ),
-            ),
+            field_error(s.field_errors, "reply"),
             rx.hstack(
                 rx.button(t("Publish reply"), type="submit", size="2", id="reply-send"),
                 rx.button(
@@ -343,15 +335,7 @@ def review_dialog() -> rx.Component:
                         spacing="1",
                         align="center",
                     ),
-                    rx.cond(
-                        s.field_errors.contains("rating"),
-                        rx.text(
-                            s.field_errors["rating"].to(str),
-                            color=rx.color("red", 11),
-                            size="1",
-                            role="alert",
-                        ),
-                    ),
+                    field_error(s.field_errors, "rating"),
                     field(
                         t("What do you think of it?"),
                         "body",
@@ -395,15 +379,7 @@ def review_dialog() -> rx.Component:
                         align="center",
                         wrap="wrap",
                     ),
-                    rx.cond(
-                        s.field_errors.contains("photos"),
-                        rx.text(
-                            s.field_errors["photos"].to(str),
-                            color=rx.color("red", 11),
-                            size="1",
-                            role="alert",
-                        ),
-                    ),
+                    field_error(s.field_errors, "photos"),
                     form_error(s.error),
                     rx.hstack(
                         rx.dialog.close(rx.button(t("Cancel"), variant="soft", type="button")),
