@@ -3,7 +3,11 @@
 from social_market.models.auth import AuthSession, OneTimeToken
 from social_market.models.base import utcnow
 from social_market.models.export import DataExport
+from social_market.models.group_orders import GroupOrder, GroupOrderMember, GroupPriceTier
+from social_market.models.holds import StockHold
 from social_market.models.identity import ExternalIdentity, OidcFlow, OidcSignup
+from social_market.models.listening import ListeningItem
+from social_market.models.lists import CuratedList, CuratedListItem, ListFollow
 from social_market.models.market import (
     CartItem,
     FavouriteListing,
@@ -18,6 +22,8 @@ from social_market.models.market import (
 from social_market.models.messaging import Conversation, ConversationMember, Message
 from social_market.models.moderation import ModerationAction, Report
 from social_market.models.notification import Notification, NotificationOff
+from social_market.models.offers import FlashOffer, FlashOfferPurchase
+from social_market.models.rewards import Invitation, PointEntry, RewardVoucher, VoucherClaim
 from social_market.models.social import (
     Activity,
     Block,
@@ -30,6 +36,7 @@ from social_market.models.social import (
     PostPhoto,
     SharedPurchase,
 )
+from social_market.models.teams import ForumPost, ForumThread, Team, TeamMember
 from social_market.models.trust import (
     NotInterested,
     Recommendation,
@@ -41,6 +48,7 @@ from social_market.models.trust import (
     TasteNeighbour,
 )
 from social_market.models.user import ProfilePublic, User
+from social_market.models.wishes import Wish, WishPledge, WishVote
 
 __all__ = [
     "Activity",
@@ -50,12 +58,24 @@ __all__ = [
     "Comment",
     "Conversation",
     "ConversationMember",
+    "CuratedList",
+    "CuratedListItem",
     "DataExport",
     "ExternalIdentity",
     "FavouriteListing",
     "FavouriteShop",
+    "FlashOffer",
+    "FlashOfferPurchase",
     "Follow",
+    "ForumPost",
+    "ForumThread",
+    "GroupOrder",
+    "GroupOrderMember",
+    "GroupPriceTier",
+    "Invitation",
     "Like",
+    "ListFollow",
+    "ListeningItem",
     "Listing",
     "ListingPhoto",
     "Message",
@@ -69,6 +89,7 @@ __all__ = [
     "OneTimeToken",
     "Order",
     "OrderLine",
+    "PointEntry",
     "Post",
     "PostListing",
     "PostPhoto",
@@ -80,10 +101,18 @@ __all__ = [
     "Review",
     "ReviewHelpful",
     "ReviewPhoto",
+    "RewardVoucher",
     "SharedPurchase",
     "ShippingRate",
     "Shop",
+    "StockHold",
     "TasteNeighbour",
+    "Team",
+    "TeamMember",
     "User",
+    "VoucherClaim",
+    "Wish",
+    "WishPledge",
+    "WishVote",
     "utcnow",
 ]

@@ -135,6 +135,8 @@ class Listing(SQLModel, table=True):
     # Visible reviews: count and sum of stars (kept by services/reviews.py).
     rating_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     rating_sum: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Curated lists it is saved in: "saved to 12 lists" (kept by services/lists.py).
+    list_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = None
@@ -189,6 +191,10 @@ class CartItem(SQLModel, table=True):
     listing_id: int = Field(foreign_key="listing.id", primary_key=True)
     quantity: int = 1
     added_at: datetime = Field(default_factory=utcnow)
+    # Where the buyer found it ('share' or 'list' and its id): rewards the curator when
+    # it is bought. Empty when they came on their own.
+    via_kind: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
+    via_id: int | None = None
 
 
 class Order(SQLModel, table=True):
@@ -214,6 +220,8 @@ class Order(SQLModel, table=True):
     items_cents: int
     shipping_cents: int
     total_cents: int
+    # Taken off by a reward voucher (already subtracted from total_cents).
+    discount_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     ship_name: str = Field(default="", max_length=100)
     ship_line1: str = Field(default="", max_length=120)
     ship_line2: str = Field(default="", max_length=120)
@@ -248,6 +256,13 @@ class OrderLine(SQLModel, table=True):
     line_total_cents: int
     made_to_order: bool = False
     lead_time_days: int | None = None
+    # Bought through a wish's reserved purchase, a group order or a flash offer:
+    # ('wish' | 'group' | 'offer', its id); '' for a normal checkout.
+    source_kind: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
+    source_id: int | None = None
+    # Copied from the cart line: the shared purchase or list that led to it.
+    via_kind: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
+    via_id: int | None = None
 
 
 class ListingCard(BaseModel):

@@ -20,7 +20,28 @@ N_MENTION = "mention"
 N_ORDER = "order"
 N_OFFER = "offer"
 N_REVIEW = "review"
-KINDS = (N_FOLLOW, N_COMMENT, N_REPLY, N_LIKE, N_MENTION, N_ORDER, N_OFFER, N_REVIEW)
+# Buyer power and community (issue 9): my wishes and pledges, my group orders, my teams
+# (join requests, replies to my threads), my lists (followed, saved), points earned.
+N_WISH = "wish"
+N_GROUP = "group"
+N_TEAM = "team"
+N_LIST = "list"
+N_REWARD = "reward"
+KINDS = (
+    N_FOLLOW,
+    N_COMMENT,
+    N_REPLY,
+    N_LIKE,
+    N_MENTION,
+    N_ORDER,
+    N_OFFER,
+    N_REVIEW,
+    N_WISH,
+    N_GROUP,
+    N_TEAM,
+    N_LIST,
+    N_REWARD,
+)
 
 _UNREAD = text("read_at IS NULL")
 _TO_EMAIL = text("read_at IS NULL AND emailed_at IS NULL")

@@ -157,6 +157,7 @@ class SharedPurchase(SQLModel, table=True):
 
 # Activity kinds (what appears in feeds and on profiles).
 A_POST, A_SHARE, A_FAVOURITE, A_FOLLOW = "post", "share", "favourite", "follow"
+A_LIST = "list"  # a public curated list was made or gained an item
 
 
 class Activity(SQLModel, table=True):
@@ -175,6 +176,7 @@ class Activity(SQLModel, table=True):
         Index("ix_activity_shop_id_id", "shop_id", "id"),
         Index("ix_activity_post_id", "post_id"),
         Index("ix_activity_share_id", "share_id"),
+        Index("ix_activity_list_id_id", "list_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -185,6 +187,9 @@ class Activity(SQLModel, table=True):
     share_id: int | None = Field(default=None, foreign_key="shared_purchase.id")
     listing_id: int | None = Field(default=None, foreign_key="listing.id")
     target_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    # A curated list (no foreign key: adding one to this big table would make SQLite
+    # rebuild it; services/lists.py removes a list's activities with the list).
+    list_id: int | None = None
     audience: int = Field(default=EVERYONE)
     created_at: datetime = Field(default_factory=utcnow)
 

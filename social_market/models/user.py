@@ -58,6 +58,13 @@ class User(SQLModel, table=True):
     notify_digest: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     # Unread messages by email after a while (on unless turned off).
     email_messages: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
+    # Rewards (services/rewards.py keeps these with the ledger): what can be spent, and
+    # all ever earned (the level).
+    points_balance: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    points_earned: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Signed up with someone's invitation (an id of this table; no foreign key, so that
+    # adding the column does not make SQLite rebuild the table).
+    invited_by_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
