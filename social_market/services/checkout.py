@@ -15,7 +15,7 @@ Rules kept here (tested in tests/services/test_checkout*.py):
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from limits import parse
 from pydantic import BaseModel
@@ -136,6 +136,17 @@ def _take_write_lock_first(session: Session) -> None:
         session.execute(text("UPDATE listing SET quantity = quantity WHERE 0"))
 
 
+def _release_expired_holds(session: Session, buyer_id: int) -> None:
+    """Give back the pieces whose hold expired, for the listings in this cart, before
+    stock is read: expiry takes effect at the moment of use, not when the job runs."""
+    from social_market.services import holds
+
+    listing_ids = list(
+        session.exec(select(CartItem.listing_id).where(CartItem.user_id == buyer_id))
+    )
+    holds.release_expired(session, listing_ids=listing_ids)
+
+
 def _stock_update(listing_id: int, quantity: int, price_cents: int, made_to_order: bool):
     """Take ``quantity`` from a listing's stock if it is still active at the same price."""
     table = Listing.__table__
@@ -219,6 +230,7 @@ def place_order(
         ),
     )
 
+    _release_expired_holds(session, buyer.id)  # type: ignore[arg-type]
     rows = session.exec(
         select(CartItem, Listing, Shop)
         .join(Listing, Listing.id == CartItem.listing_id)
@@ -264,55 +276,33 @@ def place_order(
             rates[rate.shop_id].append(rate)
 
     checkout_id = secrets.token_hex(16)
-    orders: list[tuple[Order, list[OrderLine]]] = []
-    for shop, items in by_shop.values():
-        pieces = sum(item.quantity for item, _ in items)
-        shipping = 0
-        if method.charges_shipping:
-            cost = shops.shipping_for(rates[shop.id], shop.country, addr.country, pieces)  # type: ignore[index]
-            if cost is None:
-                raise InvalidInput(
-                    "{shop} doesn't ship to {country}.",
-                    field="country",
-                    shop=shop.name,
-                    country=countries.country_names("en").get(addr.country, addr.country),
+    orders = [
+        _plan_order(
+            shop=shop,
+            lines=[
+                OrderLine(
+                    order_id=0,
+                    listing_id=listing.id,
+                    title=listing.title,
+                    photo_key=listing.cover_key,
+                    unit_price_cents=listing.price_cents,
+                    quantity=item.quantity,
+                    line_total_cents=listing.price_cents * item.quantity,
+                    made_to_order=listing.made_to_order,
+                    lead_time_days=listing.lead_time_days,
+                    via_kind=item.via_kind,
+                    via_id=item.via_id,
                 )
-            shipping = cost
-        lines = [
-            OrderLine(
-                order_id=0,
-                listing_id=listing.id,
-                title=listing.title,
-                photo_key=listing.cover_key,
-                unit_price_cents=listing.price_cents,
-                quantity=item.quantity,
-                line_total_cents=listing.price_cents * item.quantity,
-                made_to_order=listing.made_to_order,
-                lead_time_days=listing.lead_time_days,
-            )
-            for item, listing in items
-        ]
-        items_cents = sum(line.line_total_cents for line in lines)
-        order = Order(
-            reference=new_reference(),
+                for item, listing in items
+            ],
+            rates=rates[shop.id],  # type: ignore[index]
+            method=method,
+            addr=addr,
+            buyer=buyer,
             checkout_id=checkout_id,
-            buyer_id=buyer.id,  # type: ignore[arg-type]
-            shop_id=shop.id,  # type: ignore[arg-type]
-            payment_method=method.code,
-            currency=shop.currency,
-            items_cents=items_cents,
-            shipping_cents=shipping,
-            total_cents=items_cents + shipping,
-            ship_name=addr.name,
-            ship_line1=addr.line1,
-            ship_line2=addr.line2,
-            ship_postcode=addr.postcode,
-            ship_city=addr.city,
-            ship_country=addr.country,
-            shop_name=shop.name,
-            payment_details=shop.payment_details if method.code == payments.BANK_TRANSFER else "",
         )
-        orders.append((order, lines))
+        for shop, items in by_shop.values()
+    ]
 
     grand_total = sum(order.total_cents for order, _ in orders)
     currency = orders[0][0].currency
@@ -341,12 +331,7 @@ def place_order(
                 )
                 if result.rowcount != 1:  # type: ignore[attr-defined]
                     raise _why_not(session, listing.id, quantity, listing.price_cents)  # type: ignore[arg-type]
-            session.add_all([order for order, _ in orders])
-            session.flush()
-            for order, lines in orders:
-                for line in lines:
-                    line.order_id = order.id  # type: ignore[assignment]
-                session.add_all(lines)
+            _write_orders(session, orders)
             session.execute(
                 delete(CartItem).where(
                     CartItem.user_id == buyer.id,  # type: ignore[arg-type]
@@ -362,8 +347,77 @@ def place_order(
     for listing, _ in stock_lines:  # their stock and state changed in SQL
         session.expire(listing, ["quantity", "state", "updated_at"])
 
+    return _finish(session, buyer, method, orders, checkout_id, locale)
+
+
+def _plan_order(
+    *,
+    shop: Shop,
+    lines: list[OrderLine],
+    rates: list[ShippingRate],
+    method: payments.PaymentMethod,
+    addr: ShippingAddress,
+    buyer: User,
+    checkout_id: str,
+) -> tuple[Order, list[OrderLine]]:
+    """One shop's order for ``lines`` (not yet added to the session), shipping included."""
+    shipping = 0
+    if method.charges_shipping:
+        pieces = sum(line.quantity for line in lines)
+        cost = shops.shipping_for(rates, shop.country, addr.country, pieces)
+        if cost is None:
+            raise InvalidInput(
+                "{shop} doesn't ship to {country}.",
+                field="country",
+                shop=shop.name,
+                country=countries.country_names("en").get(addr.country, addr.country),
+            )
+        shipping = cost
+    items_cents = sum(line.line_total_cents for line in lines)
+    order = Order(
+        reference=new_reference(),
+        checkout_id=checkout_id,
+        buyer_id=buyer.id,  # type: ignore[arg-type]
+        shop_id=shop.id,  # type: ignore[arg-type]
+        payment_method=method.code,
+        currency=shop.currency,
+        items_cents=items_cents,
+        shipping_cents=shipping,
+        total_cents=items_cents + shipping,
+        ship_name=addr.name,
+        ship_line1=addr.line1,
+        ship_line2=addr.line2,
+        ship_postcode=addr.postcode,
+        ship_city=addr.city,
+        ship_country=addr.country,
+        shop_name=shop.name,
+        payment_details=shop.payment_details if method.code == payments.BANK_TRANSFER else "",
+    )
+    return order, lines
+
+
+def _write_orders(session: Session, orders: list[tuple[Order, list[OrderLine]]]) -> None:
+    session.add_all([order for order, _ in orders])
+    session.flush()
+    for order, lines in orders:
+        for line in lines:
+            line.order_id = order.id  # type: ignore[assignment]
+        session.add_all(lines)
+
+
+def _finish(
+    session: Session,
+    buyer: User,
+    method: payments.PaymentMethod,
+    orders: list[tuple[Order, list[OrderLine]]],
+    checkout_id: str,
+    locale: str | None,
+) -> CheckoutResult:
+    """Start the payment, queue the notifications and describe what was placed."""
     start = method.start_payment([order for order, _ in orders])
     _notify(session, buyer, method, [order for order, _ in orders])
+    grand_total = sum(order.total_cents for order, _ in orders)
+    currency = orders[0][0].currency
     return CheckoutResult(
         checkout_id=checkout_id,
         orders=[
@@ -385,6 +439,138 @@ def place_order(
         grand_total_cents=grand_total,
         redirect_url=start.redirect_url if start else None,
     )
+
+
+class DirectLine(BaseModel):
+    """One line bought outside the cart, at a price fixed elsewhere (a held share, an offer)."""
+
+    listing_id: int
+    quantity: int
+    unit_price_cents: int
+    source_kind: str  # 'wish' | 'group' | 'offer'
+    source_id: int
+
+
+def place_direct_order(
+    *,
+    session: Session,
+    buyer_id: object,
+    line: DirectLine,
+    address: dict | ShippingAddress,
+    payment_method: str,
+    claim: Callable[[Order], None],
+    expected_total_cents: int | None = None,
+    locale: str | None = None,
+) -> CheckoutResult:
+    """Place one order for one listing at a price given by the caller, not by the cart.
+
+    Used by reserved purchases and group-order shares (their stock is already held)
+    and by flash offers (their pieces come out of the offer). ``claim`` runs inside the
+    order's savepoint after the order is written: it takes what is being bought (marks
+    the hold used, takes pieces from the offer) with a conditional update and raises
+    ``InvalidInput`` when that is no longer possible; then nothing at all is written.
+    The listing's own stock is not touched here.
+
+    Raises:
+        InvalidInput, NotAllowed, RateLimited: as :func:`place_order`.
+    """
+    _take_write_lock_first(session)
+    buyer = require_actor(session, buyer_id)
+    method = payments.get_method(payment_method)
+    addr = check_address(address, needs_address=method.charges_shipping)
+    expected = _check_expected_total(expected_total_cents)
+    ratelimit.hit(
+        CHECKOUTS_PER_USER,
+        "checkout",
+        str(buyer.id),
+        message=N_(
+            "You have tried to check out many times in a few minutes. Please wait a little."
+        ),
+    )
+    row = session.exec(
+        select(Listing, Shop)
+        .join(Shop, Shop.id == Listing.shop_id)
+        .where(Listing.id == line.listing_id)
+    ).first()
+    if row is None:
+        raise InvalidInput("This piece is no longer available.", field="cart")
+    listing, shop = row
+    if shop.owner_id == buyer.id:
+        raise NotAllowed("You can't buy from your own shop.", field="cart")
+    if (
+        shop.closed_at is not None
+        or shop.hidden_at is not None
+        or listing.state
+        not in (
+            ACTIVE,
+            SOLD_OUT,
+        )
+    ):
+        raise InvalidInput("{title} is no longer available.", field="cart", title=listing.title)
+    if not method.available_for(shop):
+        raise InvalidInput(
+            "{shop} doesn't accept {method}.",
+            field="payment_method",
+            shop=shop.name,
+            method=method.label,
+        )
+    blocked = session.exec(
+        select(Block.blocker_id).where(
+            Block.blocker_id == shop.owner_id, Block.blocked_id == buyer.id
+        )
+    ).first()
+    if blocked is not None:
+        raise NotAllowed("{shop} isn't available to you.", field="cart", shop=shop.name)
+    rates = (
+        list(session.exec(select(ShippingRate).where(ShippingRate.shop_id == shop.id)))
+        if method.charges_shipping
+        else []
+    )
+    checkout_id = secrets.token_hex(16)
+    order_line = OrderLine(
+        order_id=0,
+        listing_id=listing.id,
+        title=listing.title,
+        photo_key=listing.cover_key,
+        unit_price_cents=line.unit_price_cents,
+        quantity=line.quantity,
+        line_total_cents=line.unit_price_cents * line.quantity,
+        made_to_order=listing.made_to_order,
+        lead_time_days=listing.lead_time_days,
+        source_kind=line.source_kind,
+        source_id=line.source_id,
+    )
+    orders = [
+        _plan_order(
+            shop=shop,
+            lines=[order_line],
+            rates=rates,
+            method=method,
+            addr=addr,
+            buyer=buyer,
+            checkout_id=checkout_id,
+        )
+    ]
+    total = orders[0][0].total_cents
+    if expected is not None and expected != total:
+        raise InvalidInput(
+            "Prices or shipping have changed: the total is now {total}. "
+            "Please check and confirm again.",
+            field="cart",
+            total=format_money(total, shop.currency, locale),
+        )
+    try:
+        with session.begin_nested():
+            _write_orders(session, orders)
+            session.flush()
+            claim(orders[0][0])
+            recommendations.mark_dirty(session, buyer.id)  # type: ignore[arg-type]
+            session.flush()
+    except OperationalError as exc:
+        if "locked" in str(exc.orig).lower():  # SQLite busy beyond its timeout
+            raise RateLimited("The shop is very busy right now. Please try again.") from None
+        raise
+    return _finish(session, buyer, method, orders, checkout_id, locale)
 
 
 def _link(path: str) -> str:
