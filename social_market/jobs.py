@@ -135,3 +135,28 @@ async def compute_recommendations_regularly() -> None:
         except Exception:
             log.exception("recommendations: run failed")
         await asyncio.sleep(RECOMMENDATIONS_EVERY)
+
+
+EXPIRIES_EVERY = 60  # seconds
+
+
+def sweep_expiries() -> dict[str, int]:
+    """Release what ran out of time: reserved purchases and group-order shares whose
+    hold expired give their pieces back. Expiry is already enforced by the queries at
+    the moment of use; this keeps stock figures right for everyone in between."""
+    from social_market.services import holds
+
+    with session_scope() as session:
+        return {"holds": holds.sweep(session)}
+
+
+async def sweep_expiries_regularly() -> None:
+    """Every minute: :func:`sweep_expiries`."""
+    while True:
+        await asyncio.sleep(EXPIRIES_EVERY)
+        try:
+            counts = await asyncio.to_thread(sweep_expiries)
+            if any(counts.values()):
+                log.info("expiries: %s", counts)
+        except Exception:
+            log.exception("expiries: sweep failed")
