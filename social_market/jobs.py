@@ -135,3 +135,26 @@ async def compute_recommendations_regularly() -> None:
         except Exception:
             log.exception("recommendations: run failed")
         await asyncio.sleep(RECOMMENDATIONS_EVERY)
+
+
+OFFERS_EVERY = 60  # seconds between settling runs
+
+
+def settle_offers() -> int:
+    from social_market.services import offers
+
+    with session_scope() as session:
+        return offers.sweep(session)
+
+
+async def settle_offers_regularly() -> None:
+    """Every minute: give the leftover pieces of ended, sold-out or cancelled flash
+    offers back to their listings (buying and pages also settle them when used)."""
+    while True:
+        await asyncio.sleep(OFFERS_EVERY)
+        try:
+            count = await asyncio.to_thread(settle_offers)
+            if count:
+                log.info("offers: %s offers settled", count)
+        except Exception:
+            log.exception("offers: settling failed")

@@ -102,6 +102,7 @@ app.register_lifespan_task(jobs.refresh_search_terms_daily)
 app.register_lifespan_task(jobs.send_notification_digests_daily)
 app.register_lifespan_task(jobs.email_unread_messages_regularly)
 app.register_lifespan_task(jobs.compute_recommendations_regularly)
+app.register_lifespan_task(jobs.settle_offers_regularly)
 app.register_lifespan_task(run_live)
 
 load = AuthState.load_session
