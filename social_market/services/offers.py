@@ -35,7 +35,7 @@ from social_market.models import Block, FavouriteShop, Follow, Listing, Shop, Us
 from social_market.models.market import ACTIVE, SOLD_OUT
 from social_market.models.offers import FlashOffer, FlashOfferPurchase
 from social_market.models.social import EVERYONE, FOLLOWERS
-from social_market.services import checkout, holds, privacy, ratelimit
+from social_market.services import checkout, holds, payments, privacy, ratelimit
 from social_market.services.blocks import is_blocked_between
 from social_market.services.cart import require_actor
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
@@ -783,3 +783,11 @@ def offer_listing(*, session: Session, actor_id: object, listing_id: object) -> 
     if listing is None or listing.shop_id != shop.id or listing.state != ACTIVE:
         raise NotFound("We couldn't find that listing.")
     return listing
+
+
+def payment_options(
+    *, session: Session, viewer_id: object, offer_id: object
+) -> list[payments.PaymentOption]:
+    """The payment methods the offer's shop accepts (NotFound for an offer one can't see)."""
+    _, _, shop = _find(session, _viewer(session, viewer_id), offer_id)
+    return [m.option() for m in payments.methods_for(shop)]
