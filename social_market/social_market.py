@@ -204,10 +204,11 @@ app.add_page(
     route=urls.LISTING,
     title="Social Market",
     on_load=[
+        # First: an ended offer's leftover is back on the listing before it is read.
+        OffersState.load_for_listing,
         ListingPageState.load,
         CommentsState.load,
         ReviewsState.load,
-        OffersState.load_for_listing,
     ],
 )
 app.add_page(

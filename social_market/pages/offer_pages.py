@@ -108,7 +108,7 @@ def new_offer_page() -> rx.Component:
                             min=1,
                         ),
                         columns={"initial": "1", "sm": "3"},
-                        gap="3",
+                        gap="0.75rem",
                         width="100%",
                     ),
                     rx.grid(
@@ -129,7 +129,7 @@ def new_offer_page() -> rx.Component:
                             translate=True,
                         ),
                         columns={"initial": "1", "sm": "2"},
-                        gap="3",
+                        gap="0.75rem",
                         width="100%",
                     ),
                     select_field(

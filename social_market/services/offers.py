@@ -679,8 +679,8 @@ def buy(
     )
     now = utcnow()
     if offer.cancelled_at is not None or offer.ends_at <= now or offer.settled_at is not None:
-        if settle(session, offer.id, now=now):  # type: ignore[arg-type]
-            session.commit()
+        settle(session, offer.id, now=now)  # type: ignore[arg-type]
+        session.commit()  # the leftover is back even though this purchase is refused
         raise _why_not(session, offer.id, q)  # type: ignore[arg-type]
     if offer.starts_at > now:
         raise InvalidInput("This offer hasn't started yet.", field="offer")

@@ -17,6 +17,7 @@ from social_market.services.ids import as_id
 from social_market.services.listings import parse_listing_ref
 from social_market.services.money import format_plain
 from social_market.services.offers import OfferCard
+from social_market.state.auth import AuthState
 from social_market.state.forms import FormState
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,20 @@ DURATIONS = {
 }
 
 
-class OffersState(FormState):
-    """The offers a page shows, and the buy dialog for one of them."""
+BUY_FIELDS = ("quantity", "payment_method", "name", "line1", "line2", "postcode", "city", "country")
+
+
+class OffersState(AuthState):
+    """The offers a page shows, and the buy dialog for one of them.
+
+    Its messages are its own (not FormState's): the dialog shares its pages with the
+    comment and review forms.
+    """
 
     offers: list[OfferCard] = []
+    buy_error: str = ""
+    buy_errors: dict[str, str] = {}
+    busy: bool = False
     buy_open: bool = False
     buying: OfferCard | None = None
     method_options: list[list[str]] = []  # [code, label msgid]
@@ -50,6 +61,19 @@ class OffersState(FormState):
 
     def _locale(self):
         return BABEL_LOCALE.get(self.lang)
+
+    def _clear(self) -> None:
+        self.buy_error = ""
+        self.buy_errors = {}
+
+    def _fail(self, exc: DomainError) -> None:
+        message = exc.translated(self.lang)
+        if exc.field in BUY_FIELDS:
+            self.buy_errors = {exc.field: message}  # type: ignore[dict-item]
+            self.buy_error = ""
+        else:
+            self.buy_errors = {}
+            self.buy_error = message
 
     def _reload(self) -> None:
         kind, key = self._where
@@ -135,10 +159,17 @@ class OffersState(FormState):
 
     @rx.event
     def buy(self, form_data: dict):
-        begun = self._begin(form_data)
-        if begun is None:
+        self._clear()
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            self.buy_error = self._t("Your session has ended. Please sign in again.")
             return None
-        user_id, data = begun
+        if not isinstance(form_data, dict):
+            self.buy_error = self._t(
+                "The form could not be read. Please reload the page and try again."
+            )
+            return None
+        data = form_data
         address = {
             k: data.get(k) for k in ("name", "line1", "line2", "postcode", "city", "country")
         }
