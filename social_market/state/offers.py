@@ -256,6 +256,8 @@ class NewOfferState(FormState):
         user_id, data = begun
         start = data.get("starts")
         duration = data.get("duration")
+        start = start if isinstance(start, str) else ""
+        duration = duration if isinstance(duration, str) else ""
         if start not in STARTS:
             self.field_errors = {"starts": self._t("Please choose when the offer starts.")}
             return None

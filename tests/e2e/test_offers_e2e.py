@@ -241,3 +241,34 @@ def test_the_maker_publishes_an_offer_with_the_form_and_can_end_it(new_context, 
     section.get_by_role("button", name="End offer now").click()
     expect(page.locator("#flash-offers")).to_have_count(0)
     assert _stock(world["bowl"]) == 4
+
+
+HANDLERS = [
+    (OffersState, "load_for_listing", None),
+    (OffersState, "load_for_shop", None),
+    (OffersState, "load_all", None),
+    (OffersState, "refresh", None),
+    (OffersState, "open_buy", "offer_id"),
+    (OffersState, "set_buy_open", "value"),
+    (OffersState, "buy", "form_data"),
+    (OffersState, "cancel_offer", "offer_id"),
+    (NewOfferState, "load", None),
+    (NewOfferState, "submit", "form_data"),
+]
+
+
+def test_offer_handlers_signed_out_with_wrong_arguments_change_nothing(page, world):
+    from tests.e2e.test_handler_security_e2e import WRONG
+
+    injector = EventInjector(page)
+    goto(page, world["mug_path"])
+    before = (_offer_state(world["offer"]), _stock(world["mug"]), _stock(world["bowl"]))
+    for state, handler, arg in HANDLERS:
+        for value in WRONG if arg else [None]:
+            injector.send(state, handler, {arg: value} if arg else {})
+    for value in WRONG:
+        injector.send(NewOfferState, "submit", {"form_data": {"starts": value, "duration": value}})
+    page.wait_for_timeout(1500)
+    assert (_offer_state(world["offer"]), _stock(world["mug"]), _stock(world["bowl"])) == before
+    goto(page, "/offers")
+    expect(page.locator("#main")).to_be_visible()
