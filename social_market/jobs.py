@@ -142,12 +142,13 @@ EXPIRIES_EVERY = 60  # seconds
 
 def sweep_expiries() -> dict[str, int]:
     """Release what ran out of time: reserved purchases and group-order shares whose
-    hold expired give their pieces back. Expiry is already enforced by the queries at
-    the moment of use; this keeps stock figures right for everyone in between."""
-    from social_market.services import holds
+    hold expired, and ended, sold-out or cancelled flash offers, give their pieces back.
+    Expiry is already enforced by the queries at the moment of use (buying, checkout and
+    pages settle what they touch); this keeps stock figures right in between."""
+    from social_market.services import holds, offers
 
     with session_scope() as session:
-        return {"holds": holds.sweep(session)}
+        return {"holds": holds.sweep(session), "offers": offers.sweep(session)}
 
 
 async def sweep_expiries_regularly() -> None:

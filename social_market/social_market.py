@@ -22,6 +22,7 @@ from social_market.pages import (
     message_pages,
     moderation_pages,
     notification_pages,
+    offer_pages,
     order_pages,
     people_pages,
     search_pages,
@@ -37,6 +38,7 @@ from social_market.state.market import FavouritesState, ListingPageState, ShopPa
 from social_market.state.messages import ConversationState, InboxState
 from social_market.state.moderation import ModerationState
 from social_market.state.notifications import NotificationSettingsState, NotificationsState
+from social_market.state.offers import NewOfferState, OffersState
 from social_market.state.oidc import ProviderButtonsState, ProviderSignUpState
 from social_market.state.orders import (
     CartState,
@@ -189,13 +191,25 @@ app.add_page(
     market_pages.shop_page,
     route=urls.SHOP,
     title="Shop · Social Market",
-    on_load=[ShopPageState.load, ShopPostsState.load, PostComposerState.load, ReviewsState.load],
+    on_load=[
+        ShopPageState.load,
+        ShopPostsState.load,
+        PostComposerState.load,
+        ReviewsState.load,
+        OffersState.load_for_shop,
+    ],
 )
 app.add_page(
     market_pages.listing_page,
     route=urls.LISTING,
     title="Social Market",
-    on_load=[ListingPageState.load, CommentsState.load, ReviewsState.load],
+    on_load=[
+        # First: an ended offer's leftover is back on the listing before it is read.
+        OffersState.load_for_listing,
+        ListingPageState.load,
+        CommentsState.load,
+        ReviewsState.load,
+    ],
 )
 app.add_page(
     search_pages.search_page,
@@ -236,6 +250,18 @@ for page_fn, route, title, state in (
     (order_pages.seller_orders_page, urls.SELL_ORDERS, "Shop orders", SellerOrdersState),
 ):
     app.add_page(page_fn, route=route, title=f"{title} · Social Market", on_load=state.load)
+app.add_page(
+    offer_pages.offers_page,
+    route=urls.OFFERS,
+    title="Flash offers · Social Market",
+    on_load=OffersState.load_all,
+)
+app.add_page(
+    offer_pages.new_offer_page,
+    route=urls.SELL_OFFER_NEW,
+    title="New flash offer · Social Market",
+    on_load=NewOfferState.load,
+)
 # Titled like any page: the address gives no hint to people who aren't moderators.
 app.add_page(
     moderation_pages.moderation_page,

@@ -39,6 +39,8 @@ SELL_SHOP = "/sell/shop"  # open / edit one's shop
 SELL_LISTING_NEW = "/sell/listings/new"
 SELL_LISTING_EDIT = "/sell/listings/[listing]"
 SELL_ORDERS = "/sell/orders"
+SELL_OFFER_NEW = "/sell/offers/new/[listing]"  # a flash offer for one of my listings
+OFFERS = "/offers"  # live flash offers I may see
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 
 
@@ -52,6 +54,10 @@ def listing_url(listing_id: int, slug: str) -> str:
 
 def shop_url(slug: str) -> str:
     return f"/shop/{quote(slug)}"
+
+
+def sell_offer_new_url(listing_id: int) -> str:
+    return f"/sell/offers/new/{listing_id}"
 
 
 def order_url(reference: str) -> str:

@@ -119,13 +119,20 @@ def _photos(card: rx.Var[FeedCard]) -> rx.Component:
 
 
 def _offer(card: rx.Var[FeedCard]) -> rx.Component:
+    from social_market.components.offers import offer_feed_link
+
     return rx.cond(
         card.offer != "",
-        rx.callout(
-            t("{offer} until {date}", offer=card.offer, date=card.offer_until),
-            icon="tag",
-            color_scheme="tomato",
-            size="1",
+        rx.vstack(
+            rx.callout(
+                t("{offer} until {date}", offer=card.offer, date=card.offer_until),
+                icon="tag",
+                color_scheme="tomato",
+                size="1",
+            ),
+            offer_feed_link(card.offer_url, card.offer_ends_at),
+            spacing="2",
+            width="100%",
         ),
     )
 

@@ -10,6 +10,7 @@ from social_market.components.buttons import link_button
 from social_market.components.comments import comment_thread
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_grid, listing_photo, upload_src
+from social_market.components.offers import new_offer_link, offer_section
 from social_market.components.report import report_dialog
 from social_market.components.reviews import reviews_section
 from social_market.components.share import share_menu
@@ -197,6 +198,7 @@ def shop_page() -> rx.Component:
                     wrap="wrap",
                 ),
                 rx.cond(shop.about != "", rx.text(shop.about, class_name="sm-text-block")),
+                offer_section(),
                 rx.hstack(
                     rx.heading(t("Pieces for sale"), size="5", as_="h2"),
                     rx.spacer(),
@@ -387,7 +389,12 @@ def _buy_box() -> rx.Component:
             share_menu(s),
             rx.cond(
                 item.is_owner,
-                link_button(t("Edit listing"), "/sell/listings/" + item.id.to(str), size="3"),
+                rx.hstack(
+                    link_button(t("Edit listing"), "/sell/listings/" + item.id.to(str), size="3"),
+                    rx.cond(item.state == "active", new_offer_link(item.id)),
+                    spacing="2",
+                    wrap="wrap",
+                ),
                 rx.cond(
                     item.state == "active",
                     rx.button(
@@ -464,6 +471,7 @@ def listing_page() -> rx.Component:
                     gap="2rem",
                     width="100%",
                 ),
+                offer_section(show_listing=False),
                 rx.grid(
                     rx.vstack(
                         rx.heading(t("About this piece"), size="5", as_="h2"),

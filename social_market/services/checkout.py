@@ -145,6 +145,10 @@ def _release_expired_holds(session: Session, buyer_id: int) -> None:
         session.exec(select(CartItem.listing_id).where(CartItem.user_id == buyer_id))
     )
     holds.release_expired(session, listing_ids=listing_ids)
+    from social_market.services import offers
+
+    # Flash offers of these listings that ended: their leftover pieces come back now.
+    offers.settle_ended(session, listing_ids=listing_ids)
 
 
 def _stock_update(listing_id: int, quantity: int, price_cents: int, made_to_order: bool):

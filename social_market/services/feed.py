@@ -48,6 +48,7 @@ from social_market.models.social import (
     A_SHARE,
     FOLLOWERS,
     NEW_PIECE,
+    OFFER,
 )
 from social_market.services import privacy, profiles
 from social_market.services.after_commit import on_commit
@@ -94,6 +95,8 @@ class FeedCard(BaseModel):
     listings: list[ListingCard] = []
     offer: str = ""
     offer_until: str = ""
+    offer_url: str = ""  # a flash offer's section on its listing page, while it is on
+    offer_ends_at: str = ""  # ISO 8601 UTC, for a flash offer's countdown
     followers_only: bool = False
     url: str = ""  # the item's own page (posts and shared purchases)
     subject_kind: str = ""  # what likes and comments attach to: post | share
@@ -594,6 +597,9 @@ def build_cards(
                 )
             )
         }
+    from social_market.services import offers  # offers post through posts → feed
+
+    flash = offers.post_offers(session, [pid for pid, p in posts.items() if p.kind == OFFER])
     now = utcnow()
     expanded_new_pieces: set[tuple[int, str]] = set()
     cards: list[FeedCard] = []
@@ -626,6 +632,15 @@ def build_cards(
                 collapsed = day in expanded_new_pieces
                 expanded_new_pieces.add(day)
             offer_over = post.offer_until is not None and post.offer_until < now
+            offer_url = offer_ends_at = ""
+            if post.id in flash:  # a flash offer: shown while it can still be bought
+                flash_id, flash_on, flash_ends = flash[post.id]
+                offer_over = offer_over or not flash_on
+                if flash_on and attached:
+                    offer_url = (
+                        f"{listing_url(attached[0].id or 0, attached[0].slug)}#offer-{flash_id}"
+                    )
+                    offer_ends_at = flash_ends
             cards.append(
                 FeedCard(
                     **base,
@@ -643,6 +658,8 @@ def build_cards(
                     offer_until=format_day(post.offer_until, locale)
                     if post.offer_until and not offer_over
                     else "",
+                    offer_url=offer_url,
+                    offer_ends_at=offer_ends_at,
                     followers_only=post.audience == FOLLOWERS,
                     url=f"/post/{post.id}",
                     subject_kind="post",

@@ -314,6 +314,30 @@ def announce_new_piece(session: Session, shop: Shop, listing: Listing) -> Post |
     return _store(session, shop, fields, [])
 
 
+def announce_flash_offer(
+    session: Session,
+    shop: Shop,
+    listing: Listing,
+    *,
+    price_cents: int,
+    ends_at: datetime,
+    audience: int,
+    body: str = "",
+) -> Post:
+    """The OFFER post of a flash offer (services/offers.py checked every field): it
+    reaches followers' feeds and tells the shop's followers, like any special offer."""
+    fields = {
+        "kind": OFFER,
+        "body": body,
+        "listing_ids": [listing.id],
+        "offer_price_cents": price_cents,
+        "offer_percent": None,
+        "offer_until": ends_at,
+        "audience": FOLLOWERS if audience == FOLLOWERS else EVERYONE,
+    }
+    return _store(session, shop, fields, [])
+
+
 def own_post(session: Session, actor_id: object, post_id: object) -> Post:
     shop = require_own_shop(session, actor_id)
     pid = as_id(post_id)

@@ -103,3 +103,26 @@ def test_demo_reviews_give_bens_first_look_a_network_verdict_on_annas_piece(db):
     ).first()
     verdict = trust.verdict(session=db, viewer_id=ben.id, listing_id=top.id)
     assert verdict.overall_count > 0 and verdict.network_count > 0
+
+
+def test_demo_flash_offers_are_live_and_one_is_for_followers_only(db):
+    from social_market.demo.offers import generate_offers
+    from social_market.models.offers import FlashOffer
+    from social_market.services import offers
+
+    people = generate(db, users=8, seed=5, with_avatars=False, maker_share=0.6)
+    buyers = [u for u in people.user_ids if u not in people.maker_ids]
+    market = generate_market(
+        db,
+        maker_ids=people.maker_ids,
+        buyer_ids=buyers,
+        seed=5,
+        listings_per_shop=2,
+        photos_per_listing=1,
+    )
+    made = generate_offers(db, shop_ids=market.shop_ids, seed=5)
+    assert made >= 2
+    rows = db.exec(select(FlashOffer)).all()
+    assert len(rows) == made and rows[0].audience == 1
+    assert {r.audience for r in rows[1:]} == {2}
+    assert len(offers.live_offers(session=db, viewer_id=None)) == made - 1
