@@ -638,7 +638,7 @@ def _summaries(
     )
     from social_market.services.listings import photo_url
 
-    for list_id, key, _n in session.exec(select(ranked).where(ranked.c.n <= 4)):  # type: ignore[call-overload]
+    for list_id, key, _n in session.execute(select(ranked).where(ranked.c.n <= 4)).all():  # type: ignore[call-overload]
         covers.setdefault(list_id, []).append(photo_url(key))
     out = []
     for r in rows:
