@@ -67,7 +67,7 @@ class ListSummary(BaseModel):
     owner_name: str
     updated: str
     covers: list[str] = []  # up to four photo urls of its first visible items
-    contains: bool = False  # (save dialog) the listing in question is in it
+    has_listing: bool = False  # (save dialog) the listing in question is in it
 
 
 class ListItemView(BaseModel):
@@ -656,7 +656,7 @@ def _summaries(
                 owner_name=(owner.display_name or owner.handle) if owner else "",
                 updated=format_day(r.updated_at, locale),
                 covers=covers.get(r.id or 0, []),
-                contains=(r.id in contains),
+                has_listing=(r.id in contains),
             )
         )
     return out

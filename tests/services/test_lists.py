@@ -537,7 +537,7 @@ def test_the_save_dialog_shows_my_lists_and_which_hold_the_listing(db):
     piece = make_listing(db)
     _add(db, me, a, piece)
     mine = lists.my_lists(session=db, actor_id=me.id, listing_id=piece.id)
-    assert {(s.title, s.contains) for s in mine} == {("A", True), ("B", False)}
+    assert {(s.title, s.has_listing) for s in mine} == {("A", True), ("B", False)}
     assert b.id in {s.id for s in mine}
 
 
