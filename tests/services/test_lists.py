@@ -609,3 +609,36 @@ def test_buy_without_via_leaves_the_order_line_unattributed(db):
     open_shop_for(db, maker)
     line = buy(db, buyer, publish_listing(db, maker))
     assert (line.via_kind, line.via_id) == ("", None)
+
+
+# ----------------------------------------------------------------- demo
+
+
+def test_demo_lists_give_the_first_account_list_cards_in_the_feed_and_keep_one_private(db):
+    from social_market.demo.generator import generate
+    from social_market.demo.lists import generate_lists
+    from social_market.demo.market import generate_market
+    from social_market.demo.social import generate_social
+
+    people = generate(db, users=14, seed=5, with_avatars=False, maker_share=0.4)
+    buyers = [u for u in people.user_ids if u not in people.maker_ids]
+    market = generate_market(
+        db,
+        maker_ids=people.maker_ids,
+        buyer_ids=buyers,
+        seed=5,
+        listings_per_shop=2,
+        photos_per_listing=1,
+    )
+    generate_social(
+        db, user_ids=people.user_ids, maker_ids=people.maker_ids, shop_ids=market.shop_ids, seed=5
+    )
+    made = generate_lists(db, user_ids=people.user_ids, shop_ids=market.shop_ids, seed=5)
+    assert made >= 4
+    rows = db.exec(select(CuratedList)).all()
+    assert sum(not r.public for r in rows) == 1
+    assert any(r.follower_count > 0 for r in rows if r.public)
+    anna = people.user_ids[0]
+    assert any(c.kind == A_LIST for c in feed.feed_page(session=db, viewer_id=anna).cards)
+    for r in rows:
+        assert r.item_count == _items(db, r)
