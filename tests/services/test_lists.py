@@ -13,6 +13,7 @@ from social_market.models.social import A_LIST
 from social_market.services import blocks, cart, feed, follows, listings, lists
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
 from tests.factories import buy, make_listing, make_shop, make_user, open_shop_for, publish_listing
+from tests.services.test_checkout_concurrency import pg_engine  # noqa: F401 - fixture
 
 
 def _list(db, owner, title="Blue things", public=True, **kw):
@@ -642,3 +643,85 @@ def test_demo_lists_give_the_first_account_list_cards_in_the_feed_and_keep_one_p
     assert any(c.kind == A_LIST for c in feed.feed_page(session=db, viewer_id=anna).cards)
     for r in rows:
         assert r.item_count == _items(db, r)
+
+
+# ----------------------------------------------------------------- concurrency
+
+
+def test_twenty_adds_at_once_to_a_nearly_full_list_stop_exactly_at_the_cap(pg_engine):  # noqa: F811
+    import threading
+
+    from sqlmodel import Session
+
+    from social_market.services.errors import DomainError
+
+    with Session(pg_engine, expire_on_commit=False) as session:
+        owner = make_user(session)
+        lst = lists.create_list(session=session, actor_id=owner.id, title="Nearly full")
+        pieces = _many_listings(session, MAX_ITEMS + 15)
+        lists.add_items(
+            session=session,
+            actor_id=owner.id,
+            list_id=lst.id,
+            items=[{"listing_id": p.id} for p in pieces[: MAX_ITEMS - 5]],
+        )
+        session.commit()
+        racers = [p.id for p in pieces[MAX_ITEMS - 5 :]]
+        owner_id, list_id = owner.id, lst.id
+    barrier = threading.Barrier(len(racers))
+    outcomes: list[str] = []
+    guard = threading.Lock()
+
+    def add(listing_id: int) -> None:
+        with Session(pg_engine) as session:
+            barrier.wait()
+            try:
+                lists.add_item(
+                    session=session, actor_id=owner_id, list_id=list_id, listing_id=listing_id
+                )
+                session.commit()
+                result = "added"
+            except DomainError:
+                session.rollback()
+                result = "refused"
+        with guard:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=add, args=(lid,)) for lid in racers]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(outcomes) == ["added"] * 5 + ["refused"] * 15
+    with Session(pg_engine) as session:
+        assert (
+            session.get(CuratedList, list_id).item_count
+            == MAX_ITEMS
+            == _items(session, session.get(CuratedList, list_id))
+        )
+        total = session.exec(select(func.sum(Listing.list_count))).one()
+        assert total == MAX_ITEMS
+
+
+def test_a_feed_page_of_list_activity_costs_the_same_queries_for_1_or_6_items(db, engine):
+    from sqlalchemy import event
+
+    def count_for(n: int) -> int:
+        me, curator = make_user(db), make_user(db)
+        follows.follow(session=db, actor_id=me.id, handle=curator.handle)
+        for k in range(2):
+            lst = _list(db, curator, title=f"L{k}")
+            lists.follow_list(session=db, actor_id=me.id, list_id=lst.id)
+            for piece in _many_listings(db, n):
+                _add(db, curator, lst, piece, "note")
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            page = feed.feed_page(session=db, viewer_id=me.id)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert len([c for c in page.cards if c.kind == A_LIST]) == 2 * n + 2
+        return len(statements)
+
+    assert count_for(1) == count_for(6)
