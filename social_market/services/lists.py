@@ -30,8 +30,9 @@ from social_market.i18n.format import format_day
 from social_market.models import Activity, Block, Listing, Shop, User, utcnow
 from social_market.models.lists import MAX_ITEMS, CuratedList, CuratedListItem, ListFollow
 from social_market.models.market import ACTIVE, SOLD_OUT, ListingCard
+from social_market.models.notification import N_LIST
 from social_market.models.social import A_LIST
-from social_market.services import feed, ratelimit
+from social_market.services import feed, notifications, ratelimit
 from social_market.services.accounts import require_user
 from social_market.services.blocks import is_blocked_between
 from social_market.services.errors import InvalidInput, NotFound
@@ -585,6 +586,16 @@ def follow_list(*, session: Session, actor_id: object, list_id: object, on: obje
     if want:
         _hit(FOLLOWS_PER_HOUR, me.id, "list-follow")  # type: ignore[arg-type]
         session.add(ListFollow(list_id=lst.id, user_id=me.id))  # type: ignore[arg-type]
+        notifications.notify(
+            session,
+            user_id=lst.owner_id,
+            kind=N_LIST,
+            detail="follow",
+            actor_id=me.id,
+            link=list_url(lst.id),  # type: ignore[arg-type]
+            snippet=lst.title,
+            subject_key=f"list-follow:{lst.id}",
+        )
         delta = 1
     else:
         session.delete(existing)

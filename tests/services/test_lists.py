@@ -725,3 +725,16 @@ def test_a_feed_page_of_list_activity_costs_the_same_queries_for_1_or_6_items(db
         return len(statements)
 
     assert count_for(1) == count_for(6)
+
+
+def test_the_owner_is_told_once_when_someone_follows_their_list(db):
+    from social_market.models import Notification
+
+    owner, fan = make_user(db), make_user(db)
+    lst = _list(db, owner, title="Teapots")
+    for on in (True, False, True):
+        lists.follow_list(session=db, actor_id=fan.id, list_id=lst.id, on=on)
+    notes = db.exec(select(Notification).where(Notification.user_id == owner.id)).all()
+    assert [(n.kind, n.detail, n.snippet, n.link) for n in notes] == [
+        ("list", "follow", "Teapots", f"/lists/{lst.id}")
+    ]
