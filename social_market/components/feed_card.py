@@ -235,9 +235,12 @@ def feed_card(card: rx.Var[FeedCard], state) -> rx.Component:
                     rx.cond(
                         card.kind == "list",
                         rx.link(
-                            rx.icon("list", size=16, aria_hidden="true"),
-                            " ",
-                            t("Open the list {list}", list=card.list_title),
+                            rx.hstack(
+                                rx.icon("list", size=16, aria_hidden="true"),
+                                rx.text.span(t("Open the list {list}", list=card.list_title)),
+                                spacing="1",
+                                align="center",
+                            ),
                             href=card.list_url,
                             size="2",
                             class_name="sm-list-link",

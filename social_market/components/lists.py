@@ -220,8 +220,4 @@ def save_to_list_dialog() -> rx.Component:
 
 
 def list_item_photo(url: rx.Var[str], alt: rx.Var[str]) -> rx.Component:
-    return rx.box(
-        listing_photo(url, alt, aspect_ratio="1", object_fit="cover"),
-        width={"initial": "96px", "sm": "128px"},
-        flex_shrink="0",
-    )
+    return listing_photo(url, alt, aspect_ratio="1", object_fit="cover", border_radius="6px")

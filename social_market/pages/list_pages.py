@@ -282,6 +282,10 @@ def _item_row(item: rx.Var[ListItemView], index: rx.Var[int]) -> rx.Component:
                 href=href,
                 aria_hidden="true",
                 tab_index=-1,
+                display="block",
+                width="112px",
+                min_width="112px",
+                flex_shrink="0",
             ),
             rx.vstack(
                 rx.link(item.listing.title, href=href, weight="bold", class_name="sm-list-item"),

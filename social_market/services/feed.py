@@ -640,7 +640,7 @@ def build_cards(
     # Curated lists: only public, visible ones, and only items still in them.
     list_acts = [a for a in activities if a.kind == A_LIST and a.list_id]
     curated: dict[int, CuratedList] = {}
-    still_listed: set[tuple[int, int]] = set()
+    still_listed: dict[tuple[int, int], str] = {}  # (list, listing) → the curator's note
     if list_acts:
         curated = {
             c.id: c  # type: ignore[misc]
@@ -655,9 +655,11 @@ def build_cards(
         item_ids = {a.listing_id for a in list_acts if a.listing_id}
         if curated and item_ids:
             still_listed = {
-                (lid, iid)
-                for lid, iid in session.exec(
-                    select(CuratedListItem.list_id, CuratedListItem.listing_id).where(
+                (lid, iid): note
+                for lid, iid, note in session.exec(
+                    select(
+                        CuratedListItem.list_id, CuratedListItem.listing_id, CuratedListItem.note
+                    ).where(
                         id_in(session, CuratedListItem.list_id, curated),  # type: ignore[arg-type]
                         id_in(session, CuratedListItem.listing_id, item_ids),  # type: ignore[arg-type]
                     )
@@ -796,6 +798,9 @@ def build_cards(
                 FeedCard(
                     **base,
                     listings=[to_card(listing, locale)] if listing else [],
+                    segments=segments(still_listed.get((a.list_id, a.listing_id), ""))  # type: ignore[arg-type]
+                    if listing
+                    else segments(curated_list.description),
                     list_title=curated_list.title,
                     list_url=f"/lists/{curated_list.id}",
                     url=f"/lists/{curated_list.id}",

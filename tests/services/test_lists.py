@@ -461,6 +461,7 @@ def test_the_owners_followers_see_a_new_public_list_and_its_items_in_their_feed(
     ]
     card = feed.feed_page(session=db, viewer_id=friend.id).cards[0]
     assert card.actor_handle == curator.handle and card.list_url == f"/lists/{lst.id}"
+    assert "".join(x.text for x in card.segments) == "Holds a big latte"
 
 
 def test_people_who_follow_a_list_see_its_new_items_in_their_feed(db):
