@@ -13,7 +13,7 @@ from social_market.db import session_scope
 from social_market.models import CartItem
 from social_market.models.lists import CuratedList, CuratedListItem, ListFollow
 from social_market.services import lists
-from social_market.state.lists import ListPageState, SaveToListState
+from social_market.state.lists import ListPageState, MyListsState, SaveToListState
 from tests.e2e.conftest import EventInjector, goto, shot, sign_in
 from tests.e2e.test_handler_security_e2e import WRONG
 from tests.factories import PASSWORD, make_user, open_shop_for, publish_listing
@@ -150,7 +150,8 @@ def _snapshot(list_id: int):
             .order_by(CuratedListItem.listing_id)
         ).all()
         all_items = session.exec(select(func.count()).select_from(CuratedListItem)).one()
-        return (lst.title, lst.description, lst.public, lst.item_count, items, all_items)
+        all_lists = session.exec(select(func.count()).select_from(CuratedList)).one()
+        return (lst.title, lst.description, lst.public, lst.item_count, items, all_items, all_lists)
 
 
 def test_forged_events_on_someone_elses_list_change_nothing(new_context):
@@ -186,8 +187,11 @@ def test_forged_events_on_someone_elses_list_change_nothing(new_context):
         injector.send(ListPageState, "move", {"listing_id": lid, "offset": lid})
     for value in WRONG:
         injector.send(ListPageState, "save_details", {"form_data": value})
+        injector.send(ListPageState, "save_note", {"form_data": value})
         injector.send(SaveToListState, "save", {"form_data": value})
         injector.send(SaveToListState, "set_choice", {"value": value})
+        injector.send(SaveToListState, "set_dialog_open", {"value": value})
+        injector.send(MyListsState, "create", {"form_data": value})
     # The save dialog's choice can't be pointed at someone else's list.
     goto(page, f"/listing/{ids[0]}")
     injector.send(SaveToListState, "set_choice", {"value": str(list_id)})
