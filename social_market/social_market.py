@@ -18,6 +18,7 @@ from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
 from social_market.migrations import require_current_schema
 from social_market.pages import (
     auth_pages,
+    list_pages,
     market_pages,
     message_pages,
     moderation_pages,
@@ -33,6 +34,12 @@ from social_market.pages import (
 from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
+from social_market.state.lists import (
+    ListPageState,
+    MyListsState,
+    PersonListsState,
+    SaveToListState,
+)
 from social_market.state.live import run_live
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
 from social_market.state.messages import ConversationState, InboxState
@@ -209,7 +216,26 @@ app.add_page(
         ListingPageState.load,
         CommentsState.load,
         ReviewsState.load,
+        SaveToListState.load,
     ],
+)
+app.add_page(
+    list_pages.my_lists_page,
+    route=urls.MY_LISTS,
+    title="Your lists · Social Market",
+    on_load=MyListsState.load,
+)
+app.add_page(
+    list_pages.list_page,
+    route=urls.LIST,
+    title="List · Social Market",
+    on_load=ListPageState.load,
+)
+app.add_page(
+    list_pages.person_lists_page,
+    route=urls.PERSON_LISTS,
+    title="Lists · Social Market",
+    on_load=PersonListsState.load,
 )
 app.add_page(
     search_pages.search_page,

@@ -42,6 +42,9 @@ SELL_ORDERS = "/sell/orders"
 SELL_OFFER_NEW = "/sell/offers/new/[listing]"  # a flash offer for one of my listings
 OFFERS = "/offers"  # live flash offers I may see
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
+MY_LISTS = "/lists"  # one's own curated lists and the lists one follows
+LIST = "/lists/[list]"
+PERSON_LISTS = "/u/[handle]/lists"
 
 
 def profile_url(handle: str) -> str:
@@ -50,6 +53,10 @@ def profile_url(handle: str) -> str:
 
 def listing_url(listing_id: int, slug: str) -> str:
     return f"/listing/{listing_id}-{quote(slug)}" if slug else f"/listing/{listing_id}"
+
+
+def list_url(list_id: int) -> str:
+    return f"/lists/{list_id}"
 
 
 def shop_url(slug: str) -> str:

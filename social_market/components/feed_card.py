@@ -1,4 +1,4 @@
-"""Feed cards: a maker's post, a shared purchase, a favourite, a follow."""
+"""Feed cards: a maker's post, a shared purchase, a favourite, a follow, a curated list."""
 
 from __future__ import annotations
 
@@ -72,6 +72,29 @@ def _who(card: rx.Var[FeedCard]) -> rx.Component:
                         rx.link(card.actor_name, href="/u/" + card.actor_handle, weight="bold"),
                         " ",
                         t("loved a piece"),
+                    ),
+                ),
+                (
+                    "list",
+                    rx.cond(
+                        card.listings.length() > 0,
+                        rx.text(
+                            t(
+                                "{name} added {piece} to their list {list}",
+                                name=card.actor_name,
+                                piece=card.listings[0].title,
+                                list=card.list_title,
+                            ),
+                            class_name="sm-list-activity",
+                        ),
+                        rx.text(
+                            t(
+                                "{name} made a new list: {list}",
+                                name=card.actor_name,
+                                list=card.list_title,
+                            ),
+                            class_name="sm-list-activity",
+                        ),
                     ),
                 ),
                 rx.text(
@@ -216,6 +239,20 @@ def feed_card(card: rx.Var[FeedCard], state) -> rx.Component:
                 ),
                 rx.vstack(
                     rx.cond(card.kind == "share", rx.text(card.target_name, weight="medium")),
+                    rx.cond(
+                        card.kind == "list",
+                        rx.link(
+                            rx.hstack(
+                                rx.icon("list", size=16, aria_hidden="true"),
+                                rx.text.span(t("Open the list {list}", list=card.list_title)),
+                                spacing="1",
+                                align="center",
+                            ),
+                            href=card.list_url,
+                            size="2",
+                            class_name="sm-list-link",
+                        ),
+                    ),
                     rich_text(card.segments),
                     _offer(card),
                     _photos(card),

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from social_market.db import get_engine, session_scope
 from social_market.demo.generator import DEMO_PASSWORD, MODERATOR, NAMED, add_moderator, generate
+from social_market.demo.lists import generate_lists
 from social_market.demo.market import generate_market
 from social_market.demo.offers import generate_offers
 from social_market.demo.social import generate_social
@@ -58,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
                 session, buyer_ids=buyers, shop_ids=market.shop_ids, seed=args.seed
             )
             offer_count = generate_offers(session, shop_ids=market.shop_ids, seed=args.seed)
+            list_count = generate_lists(
+                session, user_ids=summary.user_ids, shop_ids=market.shop_ids, seed=args.seed
+            )
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
     # As the nightly job would: "people with your taste also loved…" on first start.
@@ -68,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {social.follows} follows, {social.posts} posts, {social.shares} shared"
             f" purchases, {social.comments} comments, {social.conversations} conversations,"
-            f" {review_count} reviews, {offer_count} flash offers."
+            f" {review_count} reviews, {offer_count} flash offers, {list_count} curated lists."
         )
         print(f"  recommendations computed for {computed.get('users', 0)} people.")
     for handle, email, *_ in NAMED:

@@ -10,6 +10,7 @@ from social_market.components.buttons import link_button
 from social_market.components.comments import comment_thread
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_grid, listing_photo, upload_src
+from social_market.components.lists import save_to_list_dialog, saved_count_text
 from social_market.components.offers import new_offer_link, offer_section
 from social_market.components.report import report_dialog
 from social_market.components.reviews import reviews_section
@@ -388,6 +389,10 @@ def _buy_box() -> rx.Component:
             ),
             share_menu(s),
             rx.cond(
+                (item.state == "active") | (item.state == "sold_out"),
+                save_to_list_dialog(),
+            ),
+            rx.cond(
                 item.is_owner,
                 rx.hstack(
                     link_button(t("Edit listing"), "/sell/listings/" + item.id.to(str), size="3"),
@@ -423,6 +428,7 @@ def _buy_box() -> rx.Component:
             wrap="wrap",
             align="center",
         ),
+        saved_count_text(),
         rx.card(
             rx.vstack(
                 rx.el.label(t("Shipping to"), html_for="ship-to", class_name="sm-label"),

@@ -295,6 +295,7 @@ def profile_page() -> rx.Component:
                                 href="/u/" + p.handle + "/following",
                                 id="following-count",
                             ),
+                            rx.link(t("Lists"), href="/u/" + p.handle + "/lists", id="lists-link"),
                             spacing="4",
                             color=rx.color("gray", 12),
                         ),

@@ -172,9 +172,18 @@ def _check_can_have(listing: Listing, shop: Shop, quantity: int) -> None:
 
 
 def add_to_cart(
-    *, session: Session, user_id: object, listing_id: object, quantity: object = 1
+    *,
+    session: Session,
+    user_id: object,
+    listing_id: object,
+    quantity: object = 1,
+    via: object = None,
 ) -> int:
     """Put ``quantity`` more of a listing in the cart; returns the line's new quantity.
+
+    ``via`` ("list:<id>") says where the buyer found it: when it names a public curated
+    list holding this listing, the line (and later the order line) is credited to it;
+    anything else is ignored, never an error.
 
     Raises:
         NotAllowed: not signed in, or it's the buyer's own shop.
@@ -206,6 +215,12 @@ def add_to_cart(
         item = CartItem(user_id=user.id, listing_id=listing.id, quantity=new_qty)  # type: ignore[arg-type]
     else:
         item.quantity = new_qty
+    if via is not None:
+        from social_market.services import lists
+
+        kind, source = lists.attribution(session, via, listing.id)  # type: ignore[arg-type]
+        if kind:
+            item.via_kind, item.via_id = kind, source
     session.add(item)
     session.flush()
     return new_qty

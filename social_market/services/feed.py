@@ -40,10 +40,12 @@ from social_market.models import (
     User,
     utcnow,
 )
+from social_market.models.lists import CuratedList, CuratedListItem, ListFollow
 from social_market.models.market import ACTIVE, SOLD_OUT, ListingCard
 from social_market.models.social import (
     A_FAVOURITE,
     A_FOLLOW,
+    A_LIST,
     A_POST,
     A_SHARE,
     FOLLOWERS,
@@ -65,7 +67,7 @@ log = logging.getLogger(__name__)
 
 PAGE = 30
 TABS = ("all", "makers", "people")
-PEOPLE_KINDS = (A_SHARE, A_FAVOURITE, A_FOLLOW)
+PEOPLE_KINDS = (A_SHARE, A_FAVOURITE, A_FOLLOW, A_LIST)
 
 
 class PhotoRef(BaseModel):
@@ -77,7 +79,7 @@ class FeedCard(BaseModel):
     """One feed item with everything its card shows: safe for client-visible state."""
 
     id: int  # the activity id (also the cursor)
-    kind: str  # post | share | favourite | follow
+    kind: str  # post | share | favourite | follow | list
     post_kind: str = ""  # news | new_piece | offer | question
     actor_handle: str
     actor_name: str
@@ -106,6 +108,8 @@ class FeedCard(BaseModel):
     liked: bool = False
     collapsed: bool = False
     mine: bool = False
+    list_title: str = ""  # kind "list": the curated list and its page
+    list_url: str = ""
 
 
 class FeedPage(BaseModel):
@@ -121,7 +125,9 @@ def record(session: Session, **fields) -> Activity:
     activity = Activity(**fields)
     session.add(activity)
     session.flush()
-    ping_audience_after_commit(session, actor_id=activity.actor_id, shop_id=activity.shop_id)
+    ping_audience_after_commit(
+        session, actor_id=activity.actor_id, shop_id=activity.shop_id, list_id=activity.list_id
+    )
     return activity
 
 
@@ -173,20 +179,23 @@ def set_ping_hook(hook) -> None:
     _audience_hook = hook
 
 
-def ping_audience_after_commit(session: Session, *, actor_id: int, shop_id: int | None) -> None:
-    """After commit, in a worker thread, tell the actor's and shop's followers' open feeds."""
+def ping_audience_after_commit(
+    session: Session, *, actor_id: int, shop_id: int | None, list_id: int | None = None
+) -> None:
+    """After commit, in a worker thread, tell the open feeds of the actor's, shop's and
+    list's followers."""
     if _audience_hook is None:
         return
 
     def run() -> None:
         threading.Thread(
-            target=_ping, args=(actor_id, shop_id), name="feed-ping", daemon=True
+            target=_ping, args=(actor_id, shop_id, list_id), name="feed-ping", daemon=True
         ).start()
 
     on_commit(session, run)
 
 
-def _ping(actor_id: int, shop_id: int | None) -> None:
+def _ping(actor_id: int, shop_id: int | None, list_id: int | None = None) -> None:
     from social_market.db import session_scope
 
     try:
@@ -199,6 +208,10 @@ def _ping(actor_id: int, shop_id: int | None) -> None:
                     session.exec(
                         select(FavouriteShop.user_id).where(FavouriteShop.shop_id == shop_id)
                     )
+                )
+            if list_id is not None:
+                ids.update(
+                    session.exec(select(ListFollow.user_id).where(ListFollow.list_id == list_id))
                 )
         if ids and _audience_hook is not None:
             _audience_hook(ids)
@@ -237,7 +250,8 @@ def _sources(session: Session, me: int) -> tuple[dict[tuple[str, ...], list[int]
     ).all()
     people: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for uid, activity, favourites, follows_ in rows:
-        kinds = [A_POST, A_SHARE]  # shares carry their own audience, chosen each time
+        # Shares carry their own audience, chosen each time; public lists are public.
+        kinds = [A_POST, A_SHARE, A_LIST]
         if activity >= FOLLOWERS:
             if favourites >= FOLLOWERS:
                 kinds.append(A_FAVOURITE)
@@ -261,6 +275,34 @@ def _sources(session: Session, me: int) -> tuple[dict[tuple[str, ...], list[int]
     return dict(people), shops
 
 
+def _followed_lists(session: Session, me: int, tab: str) -> list[int]:
+    """The public lists the viewer follows (one query): not hidden, owner neither gone,
+    muted nor blocked either way. None on the makers tab."""
+    if tab == "makers":
+        return []
+    return list(
+        session.exec(
+            select(CuratedList.id)
+            .join(ListFollow, ListFollow.list_id == CuratedList.id)
+            .join(User, User.id == CuratedList.owner_id)
+            .where(
+                ListFollow.user_id == me,
+                CuratedList.public.is_(True),  # type: ignore[attr-defined]
+                CuratedList.hidden_at.is_(None),  # type: ignore[union-attr]
+                User.deleted_at.is_(None),  # type: ignore[union-attr]
+                User.suspended_at.is_(None),  # type: ignore[union-attr]
+                CuratedList.owner_id.not_in(select(Mute.muted_id).where(Mute.muter_id == me)),  # type: ignore[attr-defined]
+                CuratedList.owner_id.not_in(  # type: ignore[attr-defined]
+                    select(Block.blocked_id).where(Block.blocker_id == me)
+                ),
+                CuratedList.owner_id.not_in(  # type: ignore[attr-defined]
+                    select(Block.blocker_id).where(Block.blocked_id == me)
+                ),
+            )
+        )
+    )
+
+
 def _filter_kinds(
     people: dict[tuple[str, ...], list[int]], shops: list[int], tab: str
 ) -> tuple[dict[tuple[str, ...], list[int]], list[int]]:
@@ -276,7 +318,7 @@ def _filter_kinds(
     return people, shops
 
 
-_KNOWN_KINDS = {A_POST, A_SHARE, A_FAVOURITE, A_FOLLOW}
+_KNOWN_KINDS = {A_POST, A_SHARE, A_FAVOURITE, A_FOLLOW, A_LIST}
 # With more followed sources than this, a page is first looked for among the newest
 # WINDOW activity ids (see _activity_ids).
 MANY_SOURCES = 150
@@ -284,7 +326,11 @@ WINDOW = 1000
 
 
 def _source_parts(
-    dialect: str, people: dict[tuple[str, ...], list[int]], shops: list[int], params: dict
+    dialect: str,
+    people: dict[tuple[str, ...], list[int]],
+    shops: list[int],
+    params: dict,
+    lists: list[int] | None = None,
 ) -> list[tuple[str, str]]:
     """(FROM list of source ids, condition on activity ``b``) per source group. The
     lists travel as one array (PostgreSQL) or one JSON text (SQLite) parameter; the
@@ -310,6 +356,8 @@ def _source_parts(
         )
     if shops:
         parts.append((ids_from("shops", shops), "b.shop_id = s.value AND b.kind = 'post'"))
+    if lists:  # followed curated lists: their new items (ix_activity_list_id_id)
+        parts.append((ids_from("lists", lists), "b.list_id = s.value AND b.kind = 'list'"))
     return parts
 
 
@@ -321,6 +369,7 @@ def _activity_ids(
     before: int | None,
     after: int | None,
     limit: int,
+    lists: list[int] | None = None,
 ) -> list[int]:
     """The newest activity ids from these sources, newest first (one or two statements).
 
@@ -331,11 +380,11 @@ def _activity_ids(
     those, T, is a floor for the answer (the ``limit`` sources with the newest items
     hold at least ``limit`` items >= T); then each source's index range [T, before) is
     read and merged."""
-    if not people and not shops:
+    if not people and not shops and not lists:
         return []
     dialect = session.get_bind().dialect.name
     params: dict = {"limit": limit, "before": before or MAX_ID - 1, "after": after or 0}
-    parts = _source_parts(dialect, people, shops, params)
+    parts = _source_parts(dialect, people, shops, params, lists)
 
     # Only constant fragments and numbered placeholders are put together here.
     def merged(floor: str):
@@ -358,7 +407,8 @@ def _activity_ids(
         # DISTINCT: a maker's post comes both as a person's and as their shop's.
         return text(f"SELECT DISTINCT id FROM ({ranges}) m ORDER BY id DESC LIMIT :limit")  # noqa: S608
 
-    if after is None and sum(len(ids) for ids in people.values()) + len(shops) > MANY_SOURCES:
+    sources = sum(len(ids) for ids in people.values()) + len(shops) + len(lists or [])
+    if after is None and sources > MANY_SOURCES:
         # Many sources: most likely the newest WINDOW ids hold a full page (one short
         # range scan); probing each source's newest item would cost more.
         window = "(SELECT max(id) FROM activity WHERE id < :before) - :window"
@@ -398,7 +448,10 @@ def feed_page(
     tab = tab if tab in TABS else "all"
     before = _decode_cursor(cursor)
     people, shops = _filter_kinds(*_sources(session, viewer_id), str(tab))
-    ids = _activity_ids(session, people, shops, before=before, after=None, limit=PAGE + 1)
+    lists = _followed_lists(session, viewer_id, str(tab))
+    ids = _activity_ids(
+        session, people, shops, before=before, after=None, limit=PAGE + 1, lists=lists
+    )
     more = len(ids) > PAGE
     ids = ids[:PAGE]
     cards = build_cards(session, viewer_id, ids, locale)
@@ -413,7 +466,10 @@ def has_newer(*, session: Session, viewer_id: int, tab: object, after_id: int) -
     """Is there anything newer than ``after_id`` in this feed? (the live indicator)"""
     tab = tab if tab in TABS else "all"
     people, shops = _filter_kinds(*_sources(session, viewer_id), str(tab))
-    return bool(_activity_ids(session, people, shops, before=None, after=after_id, limit=1))
+    lists = _followed_lists(session, viewer_id, str(tab))
+    return bool(
+        _activity_ids(session, people, shops, before=None, after=after_id, limit=1, lists=lists)
+    )
 
 
 def shop_posts(
@@ -457,7 +513,7 @@ def profile_activity(
     """What a person did that the viewer may see, newest first (profile page)."""
     before = _decode_cursor(cursor) or MAX_ID - 1
     level = privacy.relation(session, viewer_id, user.id or 0)
-    kinds = [A_POST, A_SHARE]
+    kinds = [A_POST, A_SHARE, A_LIST]
     if privacy.can_see(user.privacy_activity, level):
         if privacy.can_see(user.privacy_favourites, level):
             kinds.append(A_FAVOURITE)
@@ -584,6 +640,34 @@ def build_cards(
         if shop_ids
         else {}
     )
+    # Curated lists: only public, visible ones, and only items still in them.
+    list_acts = [a for a in activities if a.kind == A_LIST and a.list_id]
+    curated: dict[int, CuratedList] = {}
+    still_listed: dict[tuple[int, int], str] = {}  # (list, listing) → the curator's note
+    if list_acts:
+        curated = {
+            c.id: c  # type: ignore[misc]
+            for c in session.exec(
+                select(CuratedList).where(
+                    id_in(session, CuratedList.id, {a.list_id for a in list_acts}),  # type: ignore[arg-type]
+                    CuratedList.public.is_(True),  # type: ignore[attr-defined]
+                    CuratedList.hidden_at.is_(None),  # type: ignore[union-attr]
+                )
+            )
+        }
+        item_ids = {a.listing_id for a in list_acts if a.listing_id}
+        if curated and item_ids:
+            still_listed = {
+                (lid, iid): note
+                for lid, iid, note in session.exec(
+                    select(
+                        CuratedListItem.list_id, CuratedListItem.listing_id, CuratedListItem.note
+                    ).where(
+                        id_in(session, CuratedListItem.list_id, curated),  # type: ignore[arg-type]
+                        id_in(session, CuratedListItem.listing_id, item_ids),  # type: ignore[arg-type]
+                    )
+                )
+            }
     liked: set[tuple[str, int]] = set()
     if viewer_id is not None and (posts or shares):
         subjects = [("post", pid) for pid in posts] + [("share", sid) for sid in shares]
@@ -716,6 +800,27 @@ def build_cards(
                     **base,
                     listings=[to_card(listing, locale)],
                     url=listing_url(listing.id or 0, listing.slug),
+                )
+            )
+        elif a.kind == A_LIST:
+            curated_list = curated.get(a.list_id)  # type: ignore[arg-type]
+            if curated_list is None or curated_list.owner_id != a.actor_id:
+                continue
+            listing = None
+            if a.listing_id:
+                listing = listings.get(a.listing_id)
+                if listing is None or (a.list_id, a.listing_id) not in still_listed:
+                    continue
+            cards.append(
+                FeedCard(
+                    **base,
+                    listings=[to_card(listing, locale)] if listing else [],
+                    segments=segments(still_listed.get((a.list_id, a.listing_id), ""))  # type: ignore[arg-type]
+                    if listing
+                    else segments(curated_list.description),
+                    list_title=curated_list.title,
+                    list_url=f"/lists/{curated_list.id}",
+                    url=f"/lists/{curated_list.id}",
                 )
             )
         elif a.kind == A_FOLLOW:

@@ -29,6 +29,7 @@ from social_market.models.notification import (
     N_COMMENT,
     N_FOLLOW,
     N_LIKE,
+    N_LIST,
     N_MENTION,
     N_OFFER,
     N_ORDER,
@@ -71,6 +72,7 @@ TEMPLATES: dict[str, str] = {
     "offer": N_("{name} has a special offer for you: {snippet}"),
     "review:new": N_("{name} reviewed {snippet}"),
     "review:reply": N_("{name} replied to your review: {snippet}"),
+    "list:follow": N_("{name} started following your list {snippet}"),
 }
 KIND_LABELS = {
     N_FOLLOW: N_("New followers"),
@@ -81,6 +83,7 @@ KIND_LABELS = {
     N_ORDER: N_("Orders: new, paid, shipped, cancelled"),
     N_OFFER: N_("Special offers from shops I follow"),
     N_REVIEW: N_("Reviews of my shop, and replies to my reviews"),
+    N_LIST: N_("New followers of my lists"),
 }
 
 

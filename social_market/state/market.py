@@ -99,6 +99,9 @@ class ListingPageState(SharePageState):
                     user_id=user_id,
                     listing_id=self.listing.id,
                     quantity=self.quantity,
+                    # Opened from a curated list (?via=list:<id>): the cart service
+                    # credits the list only if it is public and holds this listing.
+                    via=self.router.url.query_parameters.get("via"),
                 )
                 self.cart_count = cart.cart_count(session=session, user_id=user_id)
         except DomainError as exc:
