@@ -39,6 +39,10 @@ SELL_SHOP = "/sell/shop"  # open / edit one's shop
 SELL_LISTING_NEW = "/sell/listings/new"
 SELL_LISTING_EDIT = "/sell/listings/[listing]"
 SELL_ORDERS = "/sell/orders"
+SELL_WISHES = "/sell/wishes"  # the maker's wishes, by votes and pledged value
+SHOP_WISHES = "/shop/[slug]/wishes"
+WISH = "/wish/[wish]"
+RESERVED = "/reserved/[hold]"  # a reserved purchase (a made wish's), its holder only
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 
 
@@ -52,6 +56,18 @@ def listing_url(listing_id: int, slug: str) -> str:
 
 def shop_url(slug: str) -> str:
     return f"/shop/{quote(slug)}"
+
+
+def shop_wishes_url(slug: str) -> str:
+    return f"/shop/{quote(slug)}/wishes"
+
+
+def wish_url(wish_id: int) -> str:
+    return f"/wish/{wish_id}"
+
+
+def reserved_url(hold_id: int) -> str:
+    return f"/reserved/{hold_id}"
 
 
 def order_url(reference: str) -> str:
