@@ -69,6 +69,26 @@ async def email_unread_messages_regularly() -> None:
             log.exception("messages: unread-message emails failed")
 
 
+def release_expired_holds() -> int:
+    from social_market.services import holds
+
+    with session_scope() as session:
+        return holds.sweep(session)
+
+
+async def release_expired_holds_regularly() -> None:
+    """Every minute: give the pieces of expired reserved purchases back to their listings
+    (buying already refuses them at the moment of use; this returns the stock)."""
+    while True:
+        await asyncio.sleep(60)
+        try:
+            count = await asyncio.to_thread(release_expired_holds)
+            if count:
+                log.info("holds: %s expired reservations released", count)
+        except Exception:
+            log.exception("holds: releasing expired reservations failed")
+
+
 RECOMMENDATIONS_EVERY = 300  # seconds between incremental runs
 FULL_RECOMMENDATIONS_EVERY = DAY
 

@@ -28,6 +28,7 @@ from social_market.pages import (
     sell_pages,
     settings_pages,
     social_pages,
+    wish_pages,
 )
 from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
@@ -71,6 +72,12 @@ from social_market.state.social import (
     ProfileActivityState,
     ShopPostsState,
 )
+from social_market.state.wishes import (
+    MakerWishesState,
+    ReservedState,
+    ShopWishesState,
+    WishPageState,
+)
 
 api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 api.include_router(auth_routes.router)
@@ -102,6 +109,7 @@ app.register_lifespan_task(jobs.refresh_search_terms_daily)
 app.register_lifespan_task(jobs.send_notification_digests_daily)
 app.register_lifespan_task(jobs.email_unread_messages_regularly)
 app.register_lifespan_task(jobs.compute_recommendations_regularly)
+app.register_lifespan_task(jobs.release_expired_holds_regularly)
 app.register_lifespan_task(run_live)
 
 load = AuthState.load_session
@@ -285,6 +293,13 @@ app.add_page(
     title="Notifications · Settings · Social Market",
     on_load=NotificationSettingsState.load,
 )
+for page_fn, route, title, state in (
+    (wish_pages.shop_wishes_page, urls.SHOP_WISHES, "Wishes", ShopWishesState),
+    (wish_pages.wish_page, urls.WISH, "Wish", WishPageState),
+    (wish_pages.maker_wishes_page, urls.SELL_WISHES, "Wishes for your shop", MakerWishesState),
+    (wish_pages.reserved_page, urls.RESERVED, "Reserved for you", ReservedState),
+):
+    app.add_page(page_fn, route=route, title=f"{title} · Social Market", on_load=state.load)
 app.add_page(
     people_pages.not_found_page, route="404", title="Not found · Social Market", on_load=load
 )

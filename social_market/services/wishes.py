@@ -43,7 +43,7 @@ from social_market.models.wishes import (
     WishPledge,
     WishVote,
 )
-from social_market.services import checkout, holds, images, notifications, ratelimit
+from social_market.services import checkout, holds, images, notifications, payments, ratelimit
 from social_market.services.accounts import require_user
 from social_market.services.blocks import is_blocked_between
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
@@ -121,6 +121,16 @@ class WishDetail(BaseModel):
     shop_url: str
     wishes_url: str
     reserved_url: str  # the viewer's reserved purchase of it ('' if none)
+    draft_url: str = ""  # the maker's editor for the listing made from it ('' for others)
+
+
+class ReservedView(BaseModel):
+    """A reserved purchase with what its checkout form needs."""
+
+    hold: holds.HoldCard
+    payment_methods: list[payments.PaymentOption]
+    expires_in: str  # "in 3 days"
+    wish_url: str
 
 
 # --- finding things --------------------------------------------------------------------
@@ -146,6 +156,11 @@ def _shop_by_slug(session: Session, slug: object) -> Shop:
     if shop is None:
         raise NotFound("We couldn't find that shop.")
     return shop
+
+
+def visible_shop(session: Session, slug: object) -> Shop:
+    """An open, visible shop by its address, or NotFound."""
+    return _shop_by_slug(session, slug)
 
 
 def _wish(session: Session, wish_id: object, *, lock: bool = False) -> tuple[Wish, Shop]:
@@ -925,6 +940,33 @@ def get_wish(
         shop_url=f"/shop/{shop.slug}",
         wishes_url=shop_wishes_url(shop.slug),
         reserved_url=held_url,
+        draft_url=(
+            f"/sell/listings/{wish.listing_id}"
+            if viewer == shop.owner_id and wish.listing_id and wish.state == W_ACCEPTED
+            else ""
+        ),
+    )
+
+
+def reserved_purchase(
+    *, session: Session, actor_id: object, hold_id: object, locale: str | None = None
+) -> ReservedView:
+    """One of the actor's reserved purchases (someone else's id is simply not found)."""
+    from social_market.models import StockHold
+
+    card = holds.get_own(session=session, actor_id=actor_id, hold_id=hold_id, locale=locale)
+    row = session.exec(
+        select(StockHold, Shop)
+        .join(Listing, Listing.id == StockHold.listing_id)  # type: ignore[arg-type]
+        .join(Shop, Shop.id == Listing.shop_id)  # type: ignore[arg-type]
+        .where(StockHold.id == card.id)
+    ).one()
+    held, shop = row
+    return ReservedView(
+        hold=card,
+        payment_methods=[m.option() for m in payments.methods_for(shop)],
+        expires_in=format_ago(held.expires_at, utcnow(), locale),
+        wish_url=wish_url(held.source_id) if held.kind == H_WISH else "",
     )
 
 
