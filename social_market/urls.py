@@ -42,7 +42,7 @@ SELL_ORDERS = "/sell/orders"
 SELL_WISHES = "/sell/wishes"  # the maker's wishes, by votes and pledged value
 SHOP_WISHES = "/shop/[slug]/wishes"
 WISH = "/wish/[wish]"
-RESERVED = "/reserved/[hold]"  # a reserved purchase (a made wish's), its holder only
+RESERVED = "/reserved/[reservation]"  # a reserved purchase (a made wish's), its holder only
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 
 

@@ -134,6 +134,8 @@ class ShopWishesState(FormState):
         me = self._user_id_or_none(with_cart=False)
         if me is None or not self.found or not isinstance(files, list) or not files:
             return
+        if not hasattr(files[0], "read"):
+            return
         self.uploading = True
         yield
         try:
