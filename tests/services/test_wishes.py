@@ -661,3 +661,29 @@ def test_the_shop_category_is_the_default_for_the_draft(db, shop):
     _, listing = wishes.accept(session=db, actor_id=maker.id, wish_id=wish.id)
     assert listing.category_id == 204
     assert db.get(Shop, s.id).id == listing.shop_id
+
+
+def test_demo_wishes_have_votes_pledges_and_every_state(db):
+    from social_market.demo.generator import generate
+    from social_market.demo.market import generate_market
+    from social_market.demo.wishes import generate_wishes
+
+    people = generate(db, users=12, seed=4, with_avatars=False, maker_share=0.4)
+    buyers = [u for u in people.user_ids if u not in people.maker_ids]
+    market = generate_market(
+        db,
+        maker_ids=people.maker_ids,
+        buyer_ids=buyers,
+        seed=4,
+        listings_per_shop=1,
+        photos_per_listing=1,
+    )
+    made = generate_wishes(db, user_ids=people.user_ids, shop_ids=market.shop_ids, seed=4)
+    assert made >= 3 * len(market.shop_ids)
+    rows = db.exec(select(Wish).where(Wish.shop_id.in_(market.shop_ids))).all()
+    assert {w.state for w in rows} == {W_OPEN, W_ACCEPTED, W_MADE, W_DECLINED}
+    assert sum(w.vote_count for w in rows) > 0 and sum(w.pledge_count for w in rows) > 0
+    for w in rows:
+        assert _counts(db, w) == _real_counts(db, w)
+    made_ids = [w.id for w in rows if w.state == W_MADE]
+    assert db.exec(select(StockHold).where(StockHold.source_id.in_(made_ids))).all()
