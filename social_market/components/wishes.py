@@ -97,7 +97,7 @@ def wish_item(w: WishCard, on_vote, *, manage: bool = False) -> rx.Component:
                             style={"overflowWrap": "anywhere"},
                         ),
                         state_badge(w.state, w.state_label),
-                        gap="2",
+                        gap="0.5rem",
                         align="center",
                         wrap="wrap",
                     ),
@@ -174,7 +174,7 @@ def wish_item(w: WishCard, on_vote, *, manage: bool = False) -> rx.Component:
                             if manage
                             else []
                         ),
-                        gap="2",
+                        gap="0.5rem",
                         align="center",
                         wrap="wrap",
                     ),
@@ -274,7 +274,7 @@ def propose_form(s) -> rx.Component:
                         max_files=1,
                         on_drop=s.attach(rx.upload_files(upload_id="wish-photo")),
                     ),
-                    gap="3",
+                    gap="0.75rem",
                     align="center",
                     wrap="wrap",
                 ),

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from limits import parse
 from pydantic import BaseModel
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -164,13 +164,17 @@ def visible_shop(session: Session, slug: object) -> Shop:
 
 
 def _wish(session: Session, wish_id: object, *, lock: bool = False) -> tuple[Wish, Shop]:
-    """A visible wish of a visible shop (locked for update on PostgreSQL if asked)."""
+    """A visible wish of a visible shop (locked for update on PostgreSQL if asked).
+
+    The lock is FOR NO KEY UPDATE: it serialises pledges and state changes of the wish
+    but not the key-share locks that inserting a vote or pledge row takes through its
+    foreign key (FOR UPDATE would deadlock with those)."""
     wid = as_id(wish_id)
     wish = None
     if wid is not None:
         query = select(Wish).where(Wish.id == wid, Wish.hidden_at.is_(None))  # type: ignore[union-attr]
         if lock:
-            query = query.with_for_update().execution_options(populate_existing=True)
+            query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
         wish = session.exec(query).first()
     shop = (
         session.exec(_visible_shop_query().where(Shop.id == wish.shop_id)).first()
@@ -402,9 +406,9 @@ def pledge(
         NotFound / NotAllowed: no such wish; one's own shop; blocked.
         InvalidInput: quantity not 1..20, price not > 0 or too high, wish made/declined.
     """
+    _write_lock(session)
     me = require_user(session, actor_id)
     qty, cents = _check_pledge(quantity, price)
-    _write_lock(session)
     wish, shop = _wish(session, wish_id, lock=True)
     _as_buyer(session, me, shop, "pledge")
     if wish.state not in (W_OPEN, W_ACCEPTED):
@@ -438,8 +442,8 @@ def pledge(
 
 def withdraw_pledge(*, session: Session, actor_id: object, wish_id: object) -> bool:
     """Withdraw one's pledge before the wish is made. False if there was none."""
-    me = require_user(session, actor_id)
     _write_lock(session)
+    me = require_user(session, actor_id)
     wish, _ = _wish(session, wish_id, lock=True)
     row = session.get(WishPledge, (wish.id, me.id))
     if row is None:
@@ -600,7 +604,7 @@ def on_listing_published(session: Session, listing: Listing) -> int:
     wish = session.exec(
         select(Wish)
         .where(Wish.id == wid)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).one()
     now = utcnow()
@@ -820,9 +824,8 @@ def _page_rows(
             if sort == "newest":
                 query = query.where(Wish.id < last)
             else:
-                query = query.where(
-                    (key < value) | ((key == value) & (Wish.id < last))  # type: ignore[operator]
-                )
+                # A row-value comparison: one index range on both databases.
+                query = query.where(tuple_(key, Wish.id) < tuple_(value, last))
         if sort == "newest":
             query = query.order_by(Wish.id.desc())  # type: ignore[union-attr]
         else:

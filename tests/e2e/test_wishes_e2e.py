@@ -53,7 +53,7 @@ def _vote_and_pledge(page, slug, title, quantity, price):
     expect(page.get_by_text("Thank you! Your pledge is saved.")).to_be_visible()
 
 
-def test_a_wish_is_voted_pledged_accepted_published_and_bought(new_context):
+def test_a_wish_is_voted_pledged_accepted_published_and_bought(new_context, tmp_path):
     people = _people()
     slug = people["slug"]
 
@@ -63,9 +63,16 @@ def test_a_wish_is_voted_pledged_accepted_published_and_bought(new_context):
     author.get_by_label("What should it be?").fill("Teapot with a blue glaze")
     author.get_by_label("Details (optional)").fill("Like the green one, for four cups.")
     author.get_by_label("Price you'd pay (optional)").fill("38")
+    photo = tmp_path / "teapot.png"
+    photo.write_bytes(png())
+    author.locator("#wish-photo input[type=file]").set_input_files(str(photo))
+    expect(author.get_by_role("img", name="Your reference photo")).to_be_visible()
     author.locator("#wish-submit").click()
     expect(author.get_by_text("Thank you! Your wish is on the shop's list.")).to_be_visible()
-    expect(author.locator(".sm-wish", has_text="Teapot with a blue glaze")).to_be_visible()
+    item = author.locator(".sm-wish", has_text="Teapot with a blue glaze")
+    expect(
+        item.get_by_role("img", name="Reference photo for Teapot with a blue glaze")
+    ).to_be_visible()
     shot(author, "wishes-shop-list")
 
     # Two people vote and pledge, each in their own browser.
@@ -110,12 +117,13 @@ def test_a_wish_is_voted_pledged_accepted_published_and_bought(new_context):
         listing_id = draft.id
     goto(maker, f"/sell/listings/{listing_id}")
     maker.locator("#publish-listing").click()
-    with session_scope() as session:
-        for _ in range(50):
+    for _ in range(100):
+        with session_scope() as session:
             if session.get(Wish, wish_id).state == "made":
                 break
-            maker.wait_for_timeout(200)
-            session.expire_all()
+        maker.wait_for_timeout(200)
+    shot(maker, "wishes-published")
+    with session_scope() as session:
         assert session.get(Wish, wish_id).state == "made"
         held = session.exec(select(StockHold).where(StockHold.source_id == wish_id)).all()
         assert sorted(h.quantity for h in held) == [1, 2]

@@ -26,6 +26,7 @@ from social_market.models.wishes import W_ACCEPTED, W_DECLINED, W_MADE, W_OPEN
 from social_market.services import blocks, holds, listings, reports, social_reports, wishes  # noqa: F401
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound, RateLimited
 from tests.factories import make_user, open_shop_for, png
+from tests.services.test_checkout_concurrency import pg_engine  # noqa: F401 - a fixture
 
 ADDRESS = {"name": "B", "line1": "Weg 1", "postcode": "10115", "city": "Berlin", "country": "DE"}
 
@@ -687,3 +688,51 @@ def test_demo_wishes_have_votes_pledges_and_every_state(db):
         assert _counts(db, w) == _real_counts(db, w)
     made_ids = [w.id for w in rows if w.state == W_MADE]
     assert db.exec(select(StockHold).where(StockHold.source_id.in_(made_ids))).all()
+
+
+def test_a_race_of_voters_and_pledgers_leaves_exact_counters_on_postgresql(
+    pg_engine,  # noqa: F811 - the fixture imported above
+):
+    import threading
+
+    race_engine = pg_engine
+
+    from sqlmodel import Session
+
+    with Session(race_engine, expire_on_commit=False) as session:
+        maker = make_user(session)
+        shop = open_shop_for(session, maker)
+        wish = _wish(session, shop)
+        people = [make_user(session).id for _ in range(12)]
+        session.commit()
+    barrier = threading.Barrier(len(people))
+    errors: list[Exception] = []
+
+    def act(uid: int) -> None:
+        try:
+            barrier.wait()
+            for step in range(3):
+                with Session(race_engine) as s:
+                    wishes.vote(session=s, actor_id=uid, wish_id=wish.id)
+                    wishes.pledge(
+                        session=s, actor_id=uid, wish_id=wish.id, quantity=step + 1, price="10"
+                    )
+                    s.commit()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=act, args=(uid,)) for uid in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Session(race_engine) as s:
+        w = s.get(Wish, wish.id)
+        assert (w.vote_count, w.pledge_count, w.pledged_cents, w.pledged_quantity) == (
+            12,
+            12,
+            12 * 3 * 1000,
+            36,
+        )
+        assert _real_counts(s, w) == (12, 12, 36000, 36)
