@@ -797,27 +797,47 @@ def _listing_paths(session: Session, wishes: list[Wish]) -> dict[int, str]:
     }
 
 
+Row = tuple[Wish, User, bool, WishPledge | None]
+
+
 def _page_rows(
-    session: Session, shop_id: int, sort: str, cursor: tuple[int, int, int] | None, limit: int
-) -> tuple[list[tuple[Wish, User]], str]:
-    """A page of the shop's wishes, open first, by ``sort`` within each state. Each state
-    is one index range (shop_id, state, key, id); a page that ends one state goes on
-    with the next, so a page is one query except where states meet."""
+    session: Session,
+    shop_id: int,
+    sort: str,
+    cursor: tuple[int, int, int] | None,
+    limit: int,
+    viewer: int | None,
+) -> tuple[list[Row], str]:
+    """A page of the shop's wishes, open first, by ``sort`` within each state, with the
+    author and the viewer's vote and pledge joined in. Each state is one index range
+    (shop_id, state, key, id); a page that ends one state goes on with the next, so a
+    page is one query except where states meet."""
     key = _sort_key(sort)
     start = cursor[0] if cursor else 0
-    rows: list[tuple[Wish, User]] = []
+    rows: list[Row] = []
     for index in range(start, len(STATE_ORDER)):
         want = limit + 1 - len(rows)
         if want <= 0:
             break
-        query = (
-            select(Wish, User)
-            .join(User, User.id == Wish.author_id)
-            .where(
-                Wish.shop_id == shop_id,
-                Wish.state == STATE_ORDER[index],
-                Wish.hidden_at.is_(None),  # type: ignore[union-attr]
+        if viewer is not None:
+            query = (
+                select(Wish, User, WishVote.user_id, WishPledge)
+                .join(User, User.id == Wish.author_id)
+                .outerjoin(
+                    WishVote,
+                    (WishVote.wish_id == Wish.id) & (WishVote.user_id == viewer),  # type: ignore[arg-type]
+                )
+                .outerjoin(
+                    WishPledge,
+                    (WishPledge.wish_id == Wish.id) & (WishPledge.user_id == viewer),  # type: ignore[arg-type]
+                )
             )
+        else:
+            query = select(Wish, User).join(User, User.id == Wish.author_id)
+        query = query.where(
+            Wish.shop_id == shop_id,
+            Wish.state == STATE_ORDER[index],
+            Wish.hidden_at.is_(None),  # type: ignore[union-attr]
         )
         if cursor and index == cursor[0]:
             _, value, last = cursor
@@ -830,8 +850,11 @@ def _page_rows(
             query = query.order_by(Wish.id.desc())  # type: ignore[union-attr]
         else:
             query = query.order_by(key.desc(), Wish.id.desc())  # type: ignore[attr-defined]
-        got = list(session.exec(query.limit(want)).all())
-        rows.extend((w, u) for w, u in got)
+        for row in session.exec(query.limit(want)).all():
+            if viewer is not None:
+                rows.append((row[0], row[1], row[2] is not None, row[3]))
+            else:
+                rows.append((row[0], row[1], False, None))
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = ""
@@ -854,7 +877,9 @@ def list_wishes(
     locale: str | None = None,
 ) -> WishPage:
     """A shop's wishes, open ones first, most voted / most pledged / newest first within
-    each state; keyset pages (``next_cursor``)."""
+    each state; keyset pages (``next_cursor``). Two queries: the shop, then the page
+    with its authors and the viewer's votes and pledges (plus the listings of made
+    wishes on the page, if any)."""
     shop = _shop_by_slug(session, shop_slug)
     viewer = as_id(viewer_id)
     rows, next_cursor = _page_rows(
@@ -862,11 +887,10 @@ def list_wishes(
         shop.id,
         _sort(sort),
         _decode_cursor(cursor),
-        limit,  # type: ignore[arg-type]
+        limit,
+        viewer,  # type: ignore[arg-type]
     )
-    wishes = [w for w, _ in rows]
-    voted, pledges = _viewer_marks(session, viewer, [w.id for w in wishes])  # type: ignore[misc]
-    paths = _listing_paths(session, wishes)
+    paths = _listing_paths(session, [r[0] for r in rows])
     now = utcnow()
     return WishPage(
         wishes=[
@@ -875,13 +899,13 @@ def list_wishes(
                 u,
                 shop,
                 viewer_id=viewer,
-                voted=w.id in voted,
-                mine=pledges.get(w.id),  # type: ignore[arg-type]
+                voted=voted,
+                mine=mine,
                 listing_path=paths.get(w.listing_id or 0, ""),
                 now=now,
                 locale=locale,
             )
-            for w, u in rows
+            for w, u, voted, mine in rows
         ],
         next_cursor=next_cursor,
     )
@@ -982,3 +1006,31 @@ def set_hidden(session: Session, wish_id: int, hidden: bool) -> None:
         raise NotFound("We couldn't find that.")
     wish.hidden_at = (wish.hidden_at or utcnow()) if hidden else None
     session.add(wish)
+
+
+def erase_for_deleted_account(*, session: Session, user_id: int) -> None:
+    """Account deletion: the person's votes and pledges on wishes not made yet go (the
+    counters with them); their own wishes stay, shown under their deleted name, like
+    their reviews."""
+    live = (W_OPEN, W_ACCEPTED)
+    for row in session.exec(
+        select(WishPledge)
+        .join(Wish, Wish.id == WishPledge.wish_id)  # type: ignore[arg-type]
+        .where(WishPledge.user_id == user_id, Wish.state.in_(live))  # type: ignore[attr-defined]
+    ).all():
+        value, qty = row.quantity * row.price_cents, row.quantity
+        session.delete(row)
+        session.flush()
+        _bump(session, row.wish_id, pledge_count=-1, pledged_cents=-value, pledged_quantity=-qty)
+    voted = list(
+        session.exec(
+            select(WishVote.wish_id)
+            .join(Wish, Wish.id == WishVote.wish_id)  # type: ignore[arg-type]
+            .where(WishVote.user_id == user_id, Wish.state == W_OPEN)
+        )
+    )
+    for wish_id in voted:
+        session.exec(
+            delete(WishVote).where(WishVote.wish_id == wish_id, WishVote.user_id == user_id)  # type: ignore[arg-type]
+        )
+        _bump(session, wish_id, vote_count=-1)

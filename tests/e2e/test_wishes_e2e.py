@@ -17,7 +17,7 @@ from social_market.state.wishes import (
     ShopWishesState,
     WishPageState,
 )
-from tests.e2e.conftest import EventInjector, goto, shot, sign_in
+from tests.e2e.conftest import EventInjector, goto, shot, sign_in, wait_ready
 from tests.e2e.test_handler_security_e2e import WRONG
 from tests.factories import PASSWORD, make_user, open_shop_for, png
 
@@ -147,6 +147,8 @@ def test_a_wish_is_voted_pledged_accepted_published_and_bought(new_context, tmp_
     first.get_by_label("City").fill("Berlin")
     first.locator("#reserved-buy").click()
     first.wait_for_url("**/orders/*")
+    wait_ready(first)
+    expect(first.get_by_text("Teapot with a blue glaze").first).to_be_visible()
     shot(first, "wishes-bought-order")
     with session_scope() as session:
         line = session.exec(

@@ -627,7 +627,7 @@ def test_a_page_is_a_constant_number_of_queries(db, shop):
         wishes.list_wishes(session=db, shop_slug=s.slug, viewer_id=viewer.id, limit=10)
     finally:
         event.remove(conn, "before_cursor_execute", listener)
-    assert len(statements) <= 4  # shop, page (with authors), votes, pledges
+    assert len(statements) <= 2  # the shop, the page (authors, my votes and pledges joined)
 
 
 def test_maker_view_lists_own_shop_and_needs_a_shop(db, shop):
@@ -736,3 +736,19 @@ def test_a_race_of_voters_and_pledgers_leaves_exact_counters_on_postgresql(
             36,
         )
         assert _real_counts(s, w) == (12, 12, 36000, 36)
+
+
+def test_deleting_an_account_takes_its_votes_and_pledges_off_open_wishes(db, shop):
+    from social_market.services import accounts
+    from tests.factories import PASSWORD
+
+    _, s = shop
+    wish = _wish(db, s)
+    leaver, stayer = make_user(db), make_user(db)
+    for person, quantity in ((leaver, 3), (stayer, 1)):
+        wishes.vote(session=db, actor_id=person.id, wish_id=wish.id)
+        wishes.pledge(
+            session=db, actor_id=person.id, wish_id=wish.id, quantity=quantity, price="10"
+        )
+    accounts.delete_account(session=db, user_id=leaver.id, password=PASSWORD)
+    assert _counts(db, wish) == (1, 1, 1000, 1) == _real_counts(db, wish)
