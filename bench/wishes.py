@@ -189,6 +189,13 @@ def _measure(engine, runs: int, slug: str, viewers: list[int]) -> dict:
         "open_to_accepted_page": ("votes", boundary),
     }
     out: dict = {"open_wishes_on_busy_shop": open_count}
+    # The floor on this machine right now: two bare round trips, as a page makes.
+    floor = []
+    for _ in range(runs):
+        floor.append(
+            timed(lambda s: [s.exec(text("SELECT 1")).all() for _ in range(2)])[1]  # type: ignore[call-overload]
+        )
+    out["floor_two_select_1"] = {"db": summary_ms(floor)}
     for name, (sort, cursor) in cases.items():
         wall, db, counts = [], [], set()
         for _ in range(runs):
@@ -211,7 +218,11 @@ def _measure(engine, runs: int, slug: str, viewers: list[int]) -> dict:
         wall.append(w)
         db.append(d)
     out["wish_page"] = {"db": summary_ms(db), "wall": summary_ms(wall)}
-    worst = max(v["db"]["p95_ms"] for k, v in out.items() if isinstance(v, dict) and "db" in v)
+    worst = max(
+        v["db"]["p95_ms"]
+        for k, v in out.items()
+        if isinstance(v, dict) and "db" in v and not k.startswith("floor")
+    )
     out["worst_db_p95_ms"] = worst
     out["met"] = worst <= TARGET_MS
     return out

@@ -716,7 +716,7 @@ def _sort_key(sort: str):
 
 def _card(
     wish: Wish,
-    author: User,
+    author: tuple[str, str],  # handle, display name
     shop: Shop,
     *,
     viewer_id: int | None,
@@ -744,8 +744,8 @@ def _card(
         pledged_quantity=wish.pledged_quantity,
         answer=wish.answer,
         answered=bool(wish.answer),
-        author_handle=author.handle,
-        author_name=author.display_name or author.handle,
+        author_handle=author[0],
+        author_name=author[1] or author[0],
         when=format_ago(wish.created_at, now, locale),
         listing_url=listing_path,
         voted=voted,
@@ -797,7 +797,7 @@ def _listing_paths(session: Session, wishes: list[Wish]) -> dict[int, str]:
     }
 
 
-Row = tuple[Wish, User, bool, WishPledge | None]
+Row = tuple[Wish, tuple[str, str], bool, WishPledge | None]
 
 
 def _page_rows(
@@ -815,13 +815,11 @@ def _page_rows(
     key = _sort_key(sort)
     start = cursor[0] if cursor else 0
     rows: list[Row] = []
-    for index in range(start, len(STATE_ORDER)):
-        want = limit + 1 - len(rows)
-        if want <= 0:
-            break
+
+    def base(state: str):
         if viewer is not None:
             query = (
-                select(Wish, User, WishVote.user_id, WishPledge)
+                select(Wish, User.handle, User.display_name, WishVote.user_id, WishPledge)
                 .join(User, User.id == Wish.author_id)
                 .outerjoin(
                     WishVote,
@@ -833,28 +831,47 @@ def _page_rows(
                 )
             )
         else:
-            query = select(Wish, User).join(User, User.id == Wish.author_id)
-        query = query.where(
+            query = select(Wish, User.handle, User.display_name).join(
+                User, User.id == Wish.author_id
+            )
+        return query.where(
             Wish.shop_id == shop_id,
-            Wish.state == STATE_ORDER[index],
+            Wish.state == state,
             Wish.hidden_at.is_(None),  # type: ignore[union-attr]
         )
-        if cursor and index == cursor[0]:
-            _, value, last = cursor
-            if sort == "newest":
-                query = query.where(Wish.id < last)
-            else:
-                # A row-value comparison: one index range on both databases.
-                query = query.where(tuple_(key, Wish.id) < tuple_(value, last))
-        if sort == "newest":
-            query = query.order_by(Wish.id.desc())  # type: ignore[union-attr]
-        else:
+
+    def fetch(query, ordered_by_key: bool) -> None:
+        want = limit + 1 - len(rows)
+        if want <= 0:
+            return
+        if ordered_by_key:
             query = query.order_by(key.desc(), Wish.id.desc())  # type: ignore[attr-defined]
+        else:
+            query = query.order_by(Wish.id.desc())  # type: ignore[union-attr]
         for row in session.exec(query.limit(want)).all():
             if viewer is not None:
-                rows.append((row[0], row[1], row[2] is not None, row[3]))
+                rows.append((row[0], (row[1], row[2]), row[3] is not None, row[4]))
             else:
-                rows.append((row[0], row[1], False, None))
+                rows.append((row[0], (row[1], row[2]), False, None))
+
+    for index in range(start, len(STATE_ORDER)):
+        query = base(STATE_ORDER[index])
+        if sort == "newest":
+            fetch(query.where(Wish.id < cursor[2]) if cursor and index == start else query, False)
+        elif cursor and index == start:
+            # After (value, last). PostgreSQL reads a row-value comparison as one index
+            # range; SQLite doesn't, so there it is two exact ranges: the rest of the
+            # same value by id, then the lower values.
+            _, value, last = cursor
+            if session.get_bind().dialect.name == "postgresql":
+                fetch(query.where(tuple_(key, Wish.id) < tuple_(value, last)), True)
+            else:
+                fetch(query.where(key == value, Wish.id < last), False)
+                fetch(query.where(key < value), True)
+        else:
+            fetch(query, True)
+        if len(rows) > limit:
+            break
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = ""
@@ -940,7 +957,9 @@ def get_wish(
 ) -> WishDetail:
     """One wish with its shop, as the viewer may see it."""
     wish, shop = _wish(session, wish_id)
-    author = session.get(User, wish.author_id)
+    author = session.exec(
+        select(User.handle, User.display_name).where(User.id == wish.author_id)
+    ).first()
     if author is None:  # pragma: no cover - a foreign key
         raise NotFound("We couldn't find that wish.")
     viewer = as_id(viewer_id)
@@ -953,7 +972,7 @@ def get_wish(
     return WishDetail(
         wish=_card(
             wish,
-            author,
+            (author[0], author[1]),
             shop,
             viewer_id=viewer,
             voted=wish.id in voted,

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import reflex as rx
 
 from social_market.db import session_scope
-from social_market.i18n.catalog import BABEL_LOCALE
+from social_market.i18n.catalog import BABEL_LOCALE, N_
 from social_market.services import countries, holds, wishes
 from social_market.services.errors import DomainError
 from social_market.services.holds import HoldCard
@@ -247,28 +247,28 @@ class WishPageState(FormState):
             return None
         return self._act(
             wishes.pledge,
-            "Thank you! Your pledge is saved.",
+            N_("Thank you! Your pledge is saved."),
             quantity=data.get("quantity"),
             price=data.get("price"),
         )
 
     @rx.event
     def withdraw(self):
-        return self._act(wishes.withdraw_pledge, "Your pledge is withdrawn.")
+        return self._act(wishes.withdraw_pledge, N_("Your pledge is withdrawn."))
 
     @rx.event
     def answer(self, form_data: dict):
         data = self._form(form_data)
         if data is None:
             return None
-        return self._act(wishes.answer, "Your answer is saved.", text=data.get("answer"))
+        return self._act(wishes.answer, N_("Your answer is saved."), text=data.get("answer"))
 
     @rx.event
     def decline(self, form_data: dict):
         data = self._form(form_data)
         if data is None:
             return None
-        return self._act(wishes.decline, "The wish is declined.", reason=data.get("reason"))
+        return self._act(wishes.decline, N_("The wish is declined."), reason=data.get("reason"))
 
     @rx.event
     def accept(self, form_data: dict):
@@ -277,7 +277,7 @@ class WishPageState(FormState):
             return None
         done = self._act(
             wishes.accept,
-            "Accepted: a draft listing is ready. Add photos and publish it.",
+            N_("Accepted: a draft listing is ready. Add photos and publish it."),
             note=data.get("note", ""),
         )
         ok = not self.error and not self.field_errors
