@@ -199,7 +199,12 @@ def sort_select(value: rx.Var[str], on_change, *, newest: bool = True) -> rx.Com
     if newest:
         options.append(("newest", t("Newest")))
     return rx.hstack(
-        rx.el.label(t("Sort by"), html_for="wish-sort", class_name="sm-label"),
+        rx.el.label(
+            t("Sort by"),
+            html_for="wish-sort",
+            class_name="sm-label",
+            style={"whiteSpace": "nowrap"},
+        ),
         rx.el.select(
             *[rx.el.option(label, value=code) for code, label in options],
             id="wish-sort",

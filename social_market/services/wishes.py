@@ -70,7 +70,7 @@ SORTS = ("votes", "pledged", "newest")
 # "Open first": a shop's wishes are listed state by state, in this order.
 STATE_ORDER = (W_OPEN, W_ACCEPTED, W_MADE, W_DECLINED)
 STATE_LABELS = {
-    W_OPEN: N_("Open"),
+    W_OPEN: N_("Open for votes"),  # not "Open": that msgid is the verb elsewhere
     W_ACCEPTED: N_("Accepted"),
     W_MADE: N_("Made"),
     W_DECLINED: N_("Declined"),

@@ -221,7 +221,7 @@ def test_a_non_maker_forging_accept_and_decline_changes_nothing(new_context):
         )
         attacker = make_user(session)
         session.commit()
-        wish_id, email = wish.id, attacker.email
+        wish_id, email, slug = wish.id, attacker.email, shop.slug
     page = new_context().new_page()
     injector = EventInjector(page)
     sign_in(page, email, PASSWORD, next_path=f"/wish/{wish_id}")
@@ -242,3 +242,16 @@ def test_a_non_maker_forging_accept_and_decline_changes_nothing(new_context):
     expect(page.locator("#wish-title")).to_have_text("Victim wish")
     expect(page.get_by_text("HACKED")).to_have_count(0)
     shot(page, "wishes-forged-non-maker")
+
+    # The shop's wishes at phone width, in German: nothing wider than the screen.
+    phone = new_context(
+        width=390,
+        height=844,
+        locale="de-DE",
+        extra_http_headers={"Accept-Language": "de-DE,de;q=0.9"},
+    ).new_page()
+    goto(phone, f"/shop/{slug}/wishes")
+    expect(phone.locator(".sm-wish").first).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    shot(phone, "wishes-shop-list-phone-de")
