@@ -30,6 +30,7 @@ from social_market.pages import (
     sell_pages,
     settings_pages,
     social_pages,
+    wish_pages,
 )
 from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
@@ -79,6 +80,12 @@ from social_market.state.social import (
     PrivacySettingsState,
     ProfileActivityState,
     ShopPostsState,
+)
+from social_market.state.wishes import (
+    MakerWishesState,
+    ReservedState,
+    ShopWishesState,
+    WishPageState,
 )
 
 api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -338,6 +345,13 @@ app.add_page(
     title="Notifications · Settings · Social Market",
     on_load=NotificationSettingsState.load,
 )
+for page_fn, route, title, state in (
+    (wish_pages.shop_wishes_page, urls.SHOP_WISHES, "Wishes", ShopWishesState),
+    (wish_pages.wish_page, urls.WISH, "Wish", WishPageState),
+    (wish_pages.maker_wishes_page, urls.SELL_WISHES, "Wishes for your shop", MakerWishesState),
+    (wish_pages.reserved_page, urls.RESERVED, "Reserved for you", ReservedState),
+):
+    app.add_page(page_fn, route=route, title=f"{title} · Social Market", on_load=state.load)
 app.add_page(
     people_pages.not_found_page, route="404", title="Not found · Social Market", on_load=load
 )

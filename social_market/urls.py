@@ -41,6 +41,10 @@ SELL_LISTING_EDIT = "/sell/listings/[listing]"
 SELL_ORDERS = "/sell/orders"
 SELL_OFFER_NEW = "/sell/offers/new/[listing]"  # a flash offer for one of my listings
 OFFERS = "/offers"  # live flash offers I may see
+SELL_WISHES = "/sell/wishes"  # the maker's wishes, by votes and pledged value
+SHOP_WISHES = "/shop/[slug]/wishes"
+WISH = "/wish/[wish]"
+RESERVED = "/reserved/[reservation]"  # a reserved purchase (a made wish's), its holder only
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 MY_LISTS = "/lists"  # one's own curated lists and the lists one follows
 LIST = "/lists/[list]"
@@ -65,6 +69,18 @@ def shop_url(slug: str) -> str:
 
 def sell_offer_new_url(listing_id: int) -> str:
     return f"/sell/offers/new/{listing_id}"
+
+
+def shop_wishes_url(slug: str) -> str:
+    return f"/shop/{quote(slug)}/wishes"
+
+
+def wish_url(wish_id: int) -> str:
+    return f"/wish/{wish_id}"
+
+
+def reserved_url(hold_id: int) -> str:
+    return f"/reserved/{hold_id}"
 
 
 def order_url(reference: str) -> str:

@@ -14,6 +14,7 @@ from social_market.demo.market import generate_market
 from social_market.demo.offers import generate_offers
 from social_market.demo.social import generate_social
 from social_market.demo.trust import generate_reviews
+from social_market.demo.wishes import generate_wishes
 from social_market.migrations import check_schema
 from social_market.models import User
 from social_market.services import notifications, recommendations, search
@@ -62,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             list_count = generate_lists(
                 session, user_ids=summary.user_ids, shop_ids=market.shop_ids, seed=args.seed
             )
+            wish_count = generate_wishes(
+                session, user_ids=summary.user_ids, shop_ids=market.shop_ids, seed=args.seed
+            )
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
     # As the nightly job would: "people with your taste also loved…" on first start.
@@ -72,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {social.follows} follows, {social.posts} posts, {social.shares} shared"
             f" purchases, {social.comments} comments, {social.conversations} conversations,"
-            f" {review_count} reviews, {offer_count} flash offers, {list_count} curated lists."
+            f" {review_count} reviews, {offer_count} flash offers, {list_count} curated lists,"
+            f" {wish_count} wishes."
         )
         print(f"  recommendations computed for {computed.get('users', 0)} people.")
     for handle, email, *_ in NAMED:

@@ -186,6 +186,12 @@ def shop_page() -> rx.Component:
                                 id="favourite-shop",
                             ),
                         ),
+                        link_button(
+                            t("Wishes"),
+                            "/shop/" + shop.slug + "/wishes",
+                            variant="soft",
+                            id="shop-wishes-link",
+                        ),
                         share_menu(s),
                         rx.cond(
                             s.signed_in & ~s.is_owner,

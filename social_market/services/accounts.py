@@ -627,6 +627,7 @@ def delete_account(
         reviews,
         shares,
         shops,
+        wishes,
     )
 
     shops.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
@@ -643,6 +644,7 @@ def delete_account(
         messaging,
         reviews,
         recommendations,
+        wishes,
     ):
         social.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type, attr-defined]
     if old_avatar:

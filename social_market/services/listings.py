@@ -281,6 +281,10 @@ def publish(*, session: Session, owner_id: object, listing_id: object) -> Listin
 
         session.flush()
         posts.announce_new_piece(session, shop, listing)
+    from social_market.services import wishes  # a made wish: its pledgers get reservations
+
+    session.flush()
+    wishes.on_listing_published(session, listing)
     return listing
 
 

@@ -35,6 +35,7 @@ from social_market.models.notification import (
     N_ORDER,
     N_REPLY,
     N_REVIEW,
+    N_WISH,
 )
 from social_market.services import live, profiles
 from social_market.services.accounts import require_user
@@ -73,6 +74,18 @@ TEMPLATES: dict[str, str] = {
     "review:new": N_("{name} reviewed {snippet}"),
     "review:reply": N_("{name} replied to your review: {snippet}"),
     "list:follow": N_("{name} started following your list {snippet}"),
+    "wish:new": N_("{name} made a wish for your shop: {snippet}"),
+    "wish:answered": N_("{name} answered your wish: {snippet}"),
+    "wish:accepted": N_("{name} accepted your wish: {snippet}"),
+    "wish:declined": N_("{name} declined your wish: {snippet}"),
+    "wish:made": N_("{name} made your wish: {snippet}"),
+    "wish:reserved": N_("{name} made what you pledged for, and it is reserved for you: {snippet}"),
+    "wish:reserved_part": N_(
+        "{name} made what you pledged for; part of it is reserved for you: {snippet}"
+    ),
+    "wish:no_stock": N_(
+        "{name} made what you pledged for, but there was none left to reserve for you: {snippet}"
+    ),
 }
 KIND_LABELS = {
     N_FOLLOW: N_("New followers"),
@@ -84,6 +97,7 @@ KIND_LABELS = {
     N_OFFER: N_("Special offers from shops I follow"),
     N_REVIEW: N_("Reviews of my shop, and replies to my reviews"),
     N_LIST: N_("New followers of my lists"),
+    N_WISH: N_("Wishes: new wishes for my shop, answers to mine, what I pledged for"),
 }
 
 

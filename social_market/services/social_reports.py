@@ -21,11 +21,12 @@ from social_market.models import (
     Review,
     Shop,
     User,
+    Wish,
     utcnow,
 )
 from social_market.models.messaging import DIRECT
 from social_market.models.social import ON_POST, ON_SHARE
-from social_market.services import comments, messaging, reports, reviews
+from social_market.services import comments, messaging, reports, reviews, wishes
 from social_market.services.errors import NotFound
 from social_market.services.ids import id_in
 from social_market.urls import listing_url
@@ -288,3 +289,35 @@ class ReviewTarget(reports.TargetAdapter):
 
 
 reports.register_target("review", ReviewTarget())
+
+
+class WishTarget(reports.TargetAdapter):
+    """A wish on a shop; hidden, it leaves the shop's wishes and its page."""
+
+    label = N_("Wish")
+
+    def load(self, session: Session, ids: Sequence[int]) -> dict[int, reports.TargetInfo]:
+        rows = session.exec(
+            select(Wish, Shop)
+            .join(Shop, Shop.id == Wish.shop_id)  # type: ignore[arg-type]
+            .where(id_in(session, Wish.id, list(ids)))  # type: ignore[arg-type]
+        ).all()
+        return {
+            w.id: reports.TargetInfo(  # type: ignore[misc]
+                owner_id=w.author_id,
+                preview=reports.short(f"{shop.name}: {w.title}. {w.description}"),
+                url=f"/wish/{w.id}",
+                hidden=w.hidden_at is not None,
+                visible=w.hidden_at is None and shop.closed_at is None and shop.hidden_at is None,
+            )
+            for w, shop in rows
+        }
+
+    def hide(self, session: Session, target_id: int) -> None:
+        wishes.set_hidden(session, target_id, True)
+
+    def unhide(self, session: Session, target_id: int) -> None:
+        wishes.set_hidden(session, target_id, False)
+
+
+reports.register_target("wish", WishTarget())
