@@ -268,6 +268,9 @@ def cancel_order(*, session: Session, actor_id: object, reference: object, reaso
     _step(session, order, CANCELLED, cancel_reason=why)
     recommendations.mark_dirty(session, order.buyer_id)
     _restock(session, order.id)  # type: ignore[arg-type]
+    from social_market.services import rewards
+
+    rewards.on_order_cancelled(session, order)
     _tell(session, order, owner, actor.id, CANCELLED)  # type: ignore[arg-type]
     if by_shop:
         _email_buyer(
