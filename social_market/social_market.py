@@ -24,6 +24,7 @@ from social_market.pages import (
     notification_pages,
     order_pages,
     people_pages,
+    reward_pages,
     search_pages,
     sell_pages,
     settings_pages,
@@ -54,6 +55,13 @@ from social_market.state.people import (
 )
 from social_market.state.recommendations import RecommendationsState
 from social_market.state.reviews import ReviewsState
+from social_market.state.rewards import (
+    JoinState,
+    ProfileBadgeState,
+    RewardsState,
+    SellVouchersState,
+    ShopVouchersState,
+)
 from social_market.state.search import SearchState
 from social_market.state.sell import ListingEditorState, ShopEditorState
 from social_market.state.settings import (
@@ -169,7 +177,7 @@ app.add_page(
     people_pages.profile_page,
     route=urls.PROFILE,
     title="Profile · Social Market",
-    on_load=[ProfileState.load, ProfileActivityState.load],
+    on_load=[ProfileState.load, ProfileActivityState.load, ProfileBadgeState.load],
 )
 for kind in ("followers", "following"):
     app.add_page(
@@ -188,7 +196,13 @@ app.add_page(
     market_pages.shop_page,
     route=urls.SHOP,
     title="Shop · Social Market",
-    on_load=[ShopPageState.load, ShopPostsState.load, PostComposerState.load, ReviewsState.load],
+    on_load=[
+        ShopPageState.load,
+        ShopPostsState.load,
+        PostComposerState.load,
+        ReviewsState.load,
+        ShopVouchersState.load,
+    ],
 )
 app.add_page(
     market_pages.listing_page,
@@ -235,6 +249,24 @@ for page_fn, route, title, state in (
     (order_pages.seller_orders_page, urls.SELL_ORDERS, "Shop orders", SellerOrdersState),
 ):
     app.add_page(page_fn, route=route, title=f"{title} · Social Market", on_load=state.load)
+app.add_page(
+    reward_pages.rewards_page,
+    route=urls.REWARDS,
+    title="Rewards · Social Market",
+    on_load=RewardsState.load,
+)
+app.add_page(
+    reward_pages.sell_vouchers_page,
+    route=urls.SELL_VOUCHERS,
+    title="Vouchers · Social Market",
+    on_load=SellVouchersState.load,
+)
+app.add_page(
+    reward_pages.join_page,
+    route=urls.JOIN,
+    title="Join · Social Market",
+    on_load=JoinState.load,
+)
 # Titled like any page: the address gives no hint to people who aren't moderators.
 app.add_page(
     moderation_pages.moderation_page,

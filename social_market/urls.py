@@ -39,6 +39,9 @@ SELL_SHOP = "/sell/shop"  # open / edit one's shop
 SELL_LISTING_NEW = "/sell/listings/new"
 SELL_LISTING_EDIT = "/sell/listings/[listing]"
 SELL_ORDERS = "/sell/orders"
+SELL_VOUCHERS = "/sell/vouchers"  # the maker's reward vouchers
+REWARDS = "/rewards"  # my points, ledger, invite link and vouchers
+JOIN = "/join/[code]"  # an invitation link
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 
 
@@ -52,6 +55,10 @@ def listing_url(listing_id: int, slug: str) -> str:
 
 def shop_url(slug: str) -> str:
     return f"/shop/{quote(slug)}"
+
+
+def join_url(code: str) -> str:
+    return f"/join/{quote(code)}"
 
 
 def order_url(reference: str) -> str:

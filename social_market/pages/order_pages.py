@@ -10,6 +10,7 @@ from social_market.components.fields import field, form_error
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_photo
 from social_market.components.reviews import review_dialog, stars
+from social_market.components.rewards import order_discount_row, voucher_code_field
 from social_market.i18n.ui import t, t_var, tn
 from social_market.pages.market_pages import not_found_block
 from social_market.pages.message_pages import message_button
@@ -365,6 +366,7 @@ def checkout_page() -> rx.Component:
                                     ),
                                 ),
                                 rx.divider(),
+                                voucher_code_field(s.field_errors),
                                 rx.hstack(
                                     rx.text(t("Total"), weight="bold"),
                                     rx.spacer(),
@@ -613,6 +615,7 @@ def order_page() -> rx.Component:
                                     rx.text(o.shipping),
                                     width="100%",
                                 ),
+                                order_discount_row(o.discount_cents, o.discount),
                                 rx.hstack(
                                     rx.text(t("Total"), weight="bold"),
                                     rx.spacer(),

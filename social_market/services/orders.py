@@ -96,6 +96,8 @@ class OrderDetail(BaseModel):
     items_total_cents: int
     shipping: str
     shipping_cents: int
+    discount: str = ""  # taken off by a reward voucher; '' when none
+    discount_cents: int = 0
     total: str
     total_cents: int
     ship_name: str
@@ -435,6 +437,8 @@ def get_order(
         items_total_cents=order.items_cents,
         shipping=money(order.shipping_cents),
         shipping_cents=order.shipping_cents,
+        discount=money(order.discount_cents) if order.discount_cents else "",
+        discount_cents=order.discount_cents,
         total=money(order.total_cents),
         total_cents=order.total_cents,
         ship_name=order.ship_name,

@@ -34,7 +34,7 @@ from datetime import timedelta
 
 from limits import parse
 from pydantic import BaseModel
-from sqlalchemy import func, or_, text, update
+from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -808,6 +808,31 @@ def discount_for(items_cents: int, percent_off: int) -> int:
     return items_cents * percent_off // 100
 
 
+def cart_discount(*, session: Session, buyer_id: object, code: object) -> int:
+    """What ``code`` would take off the buyer's cart now (0 without a code), so the
+    checkout form can send the total the buyer saw; checkout recomputes it anyway."""
+    from social_market.models import CartItem, Listing
+
+    clean = check_voucher_code(code)
+    if clean is None:
+        return 0
+    me = require_user(session, buyer_id)
+    shops_in_cart = set(
+        session.exec(
+            select(Listing.shop_id)
+            .join(CartItem, CartItem.listing_id == Listing.id)
+            .where(CartItem.user_id == me.id)
+        )
+    )
+    claim = voucher_for_checkout(session, me.id, clean, shops_in_cart)  # type: ignore[arg-type]
+    items = session.exec(
+        select(func.coalesce(func.sum(Listing.price_cents * CartItem.quantity), 0))
+        .join(CartItem, CartItem.listing_id == Listing.id)
+        .where(CartItem.user_id == me.id, Listing.shop_id == claim.shop_id)
+    ).one()
+    return discount_for(int(items), claim.percent_off)
+
+
 def use_voucher(session: Session, claim: VoucherClaim, order: Order) -> None:
     """Mark the claim used by ``order`` (inside checkout's savepoint); raise if it was
     used meanwhile (then nothing of the checkout is written)."""
@@ -928,5 +953,5 @@ def badges_for(session: Session, user_ids: list[int]) -> dict[int, LevelBadge]:
     ids = [i for i in user_ids if as_id(i) is not None]
     if not ids:
         return {}
-    rows = session.exec(select(User.id, User.points_earned).where(or_(User.id.in_(ids))))  # type: ignore[call-overload, union-attr]
+    rows = session.exec(select(User.id, User.points_earned).where(User.id.in_(ids)))  # type: ignore[call-overload, union-attr]
     return {uid: badge_for(earned) for uid, earned in rows}

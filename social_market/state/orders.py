@@ -9,7 +9,7 @@ import reflex as rx
 from social_market import urls
 from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE, N_
-from social_market.services import cart, checkout, countries, dashboard, orders
+from social_market.services import cart, checkout, countries, dashboard, orders, rewards
 from social_market.services.cart import Cart
 from social_market.services.dashboard import Dashboard, ListingStats
 from social_market.services.errors import DomainError, NotAllowed, NotFound
@@ -155,14 +155,20 @@ class CheckoutState(FormState):
         self.busy = True
         try:
             with session_scope() as session:
+                # A voucher's discount comes off the total the buyer saw.
+                discount = rewards.cart_discount(
+                    session=session, buyer_id=user_id, code=data.get("voucher_code")
+                )
+            with session_scope() as session:
                 result = checkout.place_order(
                     session=session,
                     buyer_id=user_id,
                     address=address,
                     payment_method=self.method,
                     # The total the buyer saw: if a price changed meanwhile, they are told.
-                    expected_total_cents=self.cart.grand_total_cents,
+                    expected_total_cents=self.cart.grand_total_cents - discount,
                     locale=BABEL_LOCALE.get(self.lang),
+                    voucher_code=data.get("voucher_code"),
                 )
         except DomainError as exc:
             self.busy = False
