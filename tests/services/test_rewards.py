@@ -623,3 +623,32 @@ def test_levels_follow_points_earned():
         "pillar",
     ]
     assert rewards.badge_for(250).label == "Trusted"
+
+
+# --- demo data ---------------------------------------------------------------------------
+
+
+def test_the_demo_fills_ledgers_offers_vouchers_and_ben_holds_a_claimed_one(db):
+    from social_market.demo.generator import generate
+    from social_market.demo.market import generate_market
+    from social_market.demo.rewards import generate_rewards
+    from social_market.demo.trust import generate_reviews
+
+    people = generate(db, users=14, seed=5, with_avatars=False, maker_share=0.4)
+    buyers = [u for u in people.user_ids if u not in people.maker_ids]
+    market = generate_market(
+        db,
+        maker_ids=people.maker_ids,
+        buyer_ids=buyers,
+        seed=5,
+        listings_per_shop=2,
+        photos_per_listing=1,
+    )
+    generate_reviews(db, buyer_ids=buyers, shop_ids=market.shop_ids, seed=5)
+    made = generate_rewards(db, user_ids=people.user_ids, shop_ids=market.shop_ids, seed=5)
+    assert made.entries > 3 and made.vouchers >= 3 and made.claims == 1
+    ben = db.exec(select(User).where(User.handle == "ben")).one()
+    assert rewards.my_claims(session=db, actor_id=ben.id)
+    assert rewards.ledger(session=db, actor_id=ben.id).lines
+    for user in db.exec(select(User).where(User.id.in_(people.user_ids))).all():
+        _ledger_matches(db, user)
