@@ -34,6 +34,7 @@ from social_market.models.notification import (
     N_ORDER,
     N_REPLY,
     N_REVIEW,
+    N_REWARD,
 )
 from social_market.services import live, profiles
 from social_market.services.accounts import require_user
@@ -71,6 +72,8 @@ TEMPLATES: dict[str, str] = {
     "offer": N_("{name} has a special offer for you: {snippet}"),
     "review:new": N_("{name} reviewed {snippet}"),
     "review:reply": N_("{name} replied to your review: {snippet}"),
+    # Never names the giver: a list owner must not learn who bought what.
+    "reward": N_("You earned {snippet} reward points"),
 }
 KIND_LABELS = {
     N_FOLLOW: N_("New followers"),
@@ -81,6 +84,7 @@ KIND_LABELS = {
     N_ORDER: N_("Orders: new, paid, shipped, cancelled"),
     N_OFFER: N_("Special offers from shops I follow"),
     N_REVIEW: N_("Reviews of my shop, and replies to my reviews"),
+    N_REWARD: N_("Reward points I earn"),
 }
 
 

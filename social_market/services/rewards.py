@@ -237,6 +237,17 @@ def award(
     except IntegrityError:
         return None  # already given: a no-op
     _add_points(session, user_id, points, earned=True)
+    from social_market.services import notifications
+    from social_market.urls import REWARDS
+
+    notifications.notify(  # no actor: the giver stays private
+        session,
+        user_id=user_id,
+        kind=notifications.N_REWARD,
+        link=REWARDS,
+        snippet=str(points),
+        subject_key=f"reward:{reason}:{source_kind}:{source_id}:{from_user_id}",
+    )
     return entry
 
 
