@@ -40,6 +40,7 @@ from tests.factories import (
     publish_listing,
     review_bought,
 )
+from tests.services.test_checkout_concurrency import pg_engine, sqlite_file_engine  # noqa: F401
 
 ADDRESS = {"name": "B", "line1": "Weg 1", "postcode": "10115", "city": "Berlin", "country": "DE"}
 OLD = timedelta(days=rewards.ESTABLISHED_DAYS + 1)
@@ -652,3 +653,67 @@ def test_the_demo_fills_ledgers_offers_vouchers_and_ben_holds_a_claimed_one(db):
     assert rewards.ledger(session=db, actor_id=ben.id).lines
     for user in db.exec(select(User).where(User.id.in_(people.user_ids))).all():
         _ledger_matches(db, user)
+
+
+# --- concurrency: claims race for the last vouchers and for one balance ------------------
+
+
+@pytest.mark.parametrize("engine_name", ["pg_engine", "sqlite_file_engine"])
+def test_racing_claims_never_oversell_vouchers_nor_overspend_points(request, engine_name):
+    import threading
+
+    from sqlmodel import Session
+
+    from social_market.services.errors import DomainError
+
+    engine = request.getfixturevalue(engine_name)
+    with Session(engine, expire_on_commit=False) as session:
+        maker = make_user(session)
+        shop = make_shop(session, owner=maker)
+        scarce = RewardVoucher(
+            shop_id=shop.id, title="Few", cost_points=20, percent_off=10, remaining=3
+        )
+        plenty = RewardVoucher(
+            shop_id=shop.id, title="Many", cost_points=20, percent_off=5, remaining=50
+        )
+        session.add_all([scarce, plenty])
+        people = [make_user(session, points_balance=20) for _ in range(8)]
+        spender = make_user(session, points_balance=30)  # enough for one claim, not two
+        session.commit()
+        jobs = [(p.id, scarce.id) for p in people] + [(spender.id, plenty.id)] * 4
+        spender_id = spender.id
+        scarce_id = scarce.id
+
+    barrier = threading.Barrier(len(jobs))
+    won: list[int] = []
+    lock = threading.Lock()
+
+    def claim(user_id: int, voucher_id: int) -> None:
+        with Session(engine, expire_on_commit=False) as session:
+            barrier.wait()
+            try:
+                rewards.claim_voucher(session=session, actor_id=user_id, voucher_id=voucher_id)
+                session.commit()
+            except DomainError:
+                session.rollback()
+                return
+            with lock:
+                won.append(user_id)
+
+    threads = [threading.Thread(target=claim, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    with Session(engine) as session:
+        assert session.get(RewardVoucher, scarce_id).remaining == 0
+        claims = session.exec(select(VoucherClaim.user_id, VoucherClaim.voucher_id)).all()
+        assert len([c for c in claims if c[1] == scarce_id]) == 3
+        assert [c for c in claims if c[0] == spender_id] and len(
+            [c for c in claims if c[0] == spender_id]
+        ) == 1
+        assert session.get(User, spender_id).points_balance == 10
+        for user_id, _ in claims:
+            assert session.get(User, user_id).points_balance >= 0
+    assert len(won) == 4
