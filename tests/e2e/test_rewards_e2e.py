@@ -160,6 +160,8 @@ def test_a_maker_offers_a_voucher_a_buyer_claims_it_and_uses_the_code_at_checkou
     with session_scope() as session:
         cart.add_to_cart(session=session, user_id=ids["buyer"], listing_id=ids["listing"])
     goto(page, "/checkout")
+    page.get_by_label("Shipping to").select_option("DE")
+    expect(page.locator("#place-order")).to_be_enabled()
     page.get_by_label("Full name").fill("Vera Buyer")
     page.get_by_label("Street and number").fill("Holzweg 2")
     page.get_by_label("Postcode").fill("10115")
