@@ -7,8 +7,8 @@ nothing) unless every anti-gaming rule holds:
 - the giver (``from_user_id``: the helpful voter, the buyer, the maker) is another,
   distinct, active account, and neither has blocked the other;
 - the giver is *established*: the account is at least ``ESTABLISHED_DAYS`` old AND has
-  at least one order that was not cancelled or one review of its own (a brand-new
-  throwaway account gives nothing). Exception: the invitation award, whose giver (the
+  at least one order that was not cancelled (bought, or sold in its own shop) or one
+  review of its own (a brand-new throwaway account gives nothing). Exception: the invitation award, whose giver (the
   invitee) is new by definition; there the contribution is the invitee's first real
   order of at least ``MIN_INVITE_ORDER_CENTS`` from a shop the inviter doesn't own;
 - never for one's own shop: when the source belongs to a shop (the reviewed piece, the
@@ -68,7 +68,8 @@ from social_market.services.text import clean_text
 # --- the rules --------------------------------------------------------------------------
 
 ESTABLISHED_DAYS = 7  # a giver's account must be at least this old …
-# … and have at least one order (not cancelled) or one review of its own.
+# … and have at least one order (not cancelled; bought, or sold in its own shop) or one
+# review of its own.
 MIN_INVITE_ORDER_CENTS = 500  # an invitee's first order must be worth at least this
 
 POINTS = {
@@ -127,7 +128,7 @@ def _lock_user(session: Session, user_id: int) -> None:
 
 
 def is_established(session: Session, user_id: int, now=None) -> bool:
-    """Old enough (ESTABLISHED_DAYS) and has a real order or a review of its own."""
+    """Old enough (ESTABLISHED_DAYS) and has a real order (bought or sold) or a review."""
     now = now or utcnow()
     created = session.exec(
         select(User.created_at).where(
@@ -142,6 +143,14 @@ def is_established(session: Session, user_id: int, now=None) -> bool:
         select(Order.id).where(Order.buyer_id == user_id, Order.status != CANCELLED).limit(1)
     ).first()
     if has_order is not None:
+        return True
+    has_sale = session.exec(
+        select(Order.id)
+        .join(Shop, Shop.id == Order.shop_id)
+        .where(Shop.owner_id == user_id, Order.status != CANCELLED)
+        .limit(1)
+    ).first()
+    if has_sale is not None:
         return True
     return (
         session.exec(select(Review.id).where(Review.author_id == user_id).limit(1)).first()

@@ -52,7 +52,10 @@ def _old(db, **fields):
 
 def _established(db, **fields):
     """An account older than ESTABLISHED_DAYS with one real (not cancelled) order."""
-    user = _old(db, **fields)
+    return _with_order(db, _old(db, **fields))
+
+
+def _with_order(db, user):
     shop = make_shop(db)
     db.add(
         Order(
@@ -122,7 +125,7 @@ def test_nobody_gives_points_to_themselves(db):
 
 def test_a_new_account_gives_nothing_even_with_an_order(db):
     author = make_user(db)
-    fresh = make_user(db)  # created now
+    fresh = _with_order(db, make_user(db))  # created now, has bought
     assert _give(db, author, fresh) is None
     old_but_idle = _old(db)  # old enough, but never ordered or reviewed
     assert _give(db, author, old_but_idle) is None
@@ -394,6 +397,36 @@ def test_an_accepted_wish_rewards_its_author_but_not_in_ones_own_shop(db):
     assert rewards.award_wish_accepted(db, own) is None
     assert _balance(db, author) == rewards.POINTS[R_WISH_ACCEPTED]
     assert _balance(db, maker) == 0
+
+
+def test_a_maker_who_has_sold_but_never_bought_is_established_a_new_maker_is_not(db):
+    seasoned = _old(db)
+    shop = make_shop(db, owner=seasoned)
+    newbie = make_user(db)
+    new_shop = make_shop(db, owner=newbie)
+    for s in (shop, new_shop):
+        db.add(
+            Order(
+                reference=checkout.new_reference(),
+                checkout_id="y" * 32,
+                buyer_id=make_user(db).id,
+                shop_id=s.id,
+                payment_method="bank_transfer",
+                items_cents=1000,
+                shipping_cents=0,
+                total_cents=1000,
+                shop_name=s.name,
+            )
+        )
+    db.flush()
+    author = make_user(db)
+    wish = Wish(shop_id=shop.id, author_id=author.id, title="A blue vase")
+    other = Wish(shop_id=new_shop.id, author_id=author.id, title="A red vase")
+    db.add_all([wish, other])
+    db.flush()
+    assert rewards.award_wish_accepted(db, wish) is not None
+    assert rewards.award_wish_accepted(db, other) is None  # the new maker's account is days old
+    assert _balance(db, author) == rewards.POINTS[R_WISH_ACCEPTED]
 
 
 # --- vouchers ----------------------------------------------------------------------------
