@@ -108,7 +108,7 @@ def shop_vouchers_section(state) -> rx.Component:
     )
 
 
-def voucher_code_field(errors: rx.Var) -> rx.Component:
+def voucher_code_field(errors: rx.Var, **props) -> rx.Component:
     """The optional voucher code in the checkout form."""
     return field(
         t("Voucher code (optional)"),
@@ -118,6 +118,7 @@ def voucher_code_field(errors: rx.Var) -> rx.Component:
         hint=t("A code you claimed with points, for one shop in this order."),
         autocomplete="off",
         max_length=20,
+        **props,
     )
 
 

@@ -366,11 +366,27 @@ def checkout_page() -> rx.Component:
                                     ),
                                 ),
                                 rx.divider(),
-                                voucher_code_field(s.field_errors),
+                                voucher_code_field(s.field_errors, on_blur=s.preview_voucher),
+                                rx.cond(
+                                    s.voucher_discount != "",
+                                    rx.hstack(
+                                        rx.text(t("Reward voucher"), size="2"),
+                                        rx.spacer(),
+                                        rx.text("− ", s.voucher_discount, size="2"),
+                                        width="100%",
+                                        id="checkout-discount",
+                                    ),
+                                ),
                                 rx.hstack(
                                     rx.text(t("Total"), weight="bold"),
                                     rx.spacer(),
-                                    rx.text(c.grand_total, weight="bold", id="checkout-total"),
+                                    rx.text(
+                                        rx.cond(
+                                            s.voucher_total != "", s.voucher_total, c.grand_total
+                                        ),
+                                        weight="bold",
+                                        id="checkout-total",
+                                    ),
                                     width="100%",
                                 ),
                                 rx.button(

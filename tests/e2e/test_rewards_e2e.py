@@ -170,6 +170,9 @@ def test_a_maker_offers_a_voucher_a_buyer_claims_it_and_uses_the_code_at_checkou
     page.locator("#place-order").click()
     expect(page.get_by_text("That voucher code isn't valid for this order.")).to_be_visible()
     page.get_by_label("Voucher code (optional)").fill(code.lower())
+    page.get_by_label("Voucher code (optional)").press("Tab")
+    expect(page.locator("#checkout-discount")).to_contain_text("€5.00")
+    expect(page.locator("#checkout-total")).to_have_text("€49.90")  # 50 − 5 + 4.90 shipping
     shot(page, "rewards-checkout-voucher")
     page.locator("#place-order").click()
     expect(page.get_by_text("Thank you! Your order is placed.")).to_be_visible()
