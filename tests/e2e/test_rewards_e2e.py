@@ -71,6 +71,25 @@ def test_a_helpful_mark_shows_up_as_points_on_the_authors_rewards_page(new_conte
     with session_scope() as session:
         assert session.get(User, author_id).points_balance == 5
 
+    # A friend opens the invitation link and signs up with it.
+    invite_path = "/join/" + phone.locator("#invite-link").input_value().rsplit("/join/", 1)[1]
+    friend = new_context().new_page()
+    goto(friend, invite_path)
+    expect(friend.get_by_role("heading", name="You're invited to Social Market")).to_be_visible()
+    shot(friend, "rewards-join")
+    friend.locator("#join-sign-up").click()
+    expect(friend).to_have_url(re.compile(r"/signup\?invite="))
+    friend.get_by_label("Email").fill("invited.friend@example.com")
+    friend.get_by_label("Handle").fill("invitedfriend")
+    friend.get_by_label("Password").fill("my long enough password")
+    friend.get_by_role("button", name="Create account").click()
+    expect(friend.get_by_text("invited.friend@example.com")).to_be_visible()
+    with session_scope() as session:
+        joined = session.exec(select(User).where(User.handle == "invitedfriend")).one()
+        assert joined.invited_by_id == author_id
+    goto(friend, invite_path)  # used up now
+    expect(friend.get_by_text("That invitation link isn't valid (any more).")).to_be_visible()
+
 
 def test_a_maker_offers_a_voucher_a_buyer_claims_it_and_uses_the_code_at_checkout(new_context):
     with session_scope() as session:
