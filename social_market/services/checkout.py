@@ -589,6 +589,7 @@ def place_direct_order(
             _write_orders(session, orders)
             session.flush()
             claim(orders[0][0])
+            rewards.on_orders_placed(session, buyer.id, orders)  # type: ignore[arg-type]
             recommendations.mark_dirty(session, buyer.id)  # type: ignore[arg-type]
             session.flush()
     except OperationalError as exc:

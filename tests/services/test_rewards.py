@@ -369,6 +369,29 @@ def test_a_cancelled_first_order_takes_the_invite_points_back_and_the_next_order
     _ledger_matches(db, inviter)
 
 
+def test_a_first_purchase_outside_the_cart_counts_for_the_invitation_too(db, shop_listing):
+    _, listing = shop_listing
+    inviter, friend = make_user(db), make_user(db)
+    assert rewards.accept_invitation(
+        db, friend, rewards.my_invitation(session=db, actor_id=inviter.id)
+    )
+    checkout.place_direct_order(
+        session=db,
+        buyer_id=friend.id,
+        line=checkout.DirectLine(
+            listing_id=listing.id,
+            quantity=1,
+            unit_price_cents=3000,
+            source_kind="offer",
+            source_id=1,
+        ),
+        address=ADDRESS,
+        payment_method="bank_transfer",
+        claim=lambda order: None,
+    )
+    assert _balance(db, inviter) == rewards.POINTS[R_INVITE]
+
+
 def test_a_bad_invite_code_at_sign_up_is_refused_and_nothing_is_written(db):
     with pytest.raises(InvalidInput, match="invitation"):
         accounts.sign_up(
