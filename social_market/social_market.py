@@ -26,6 +26,7 @@ from social_market.pages import (
     offer_pages,
     order_pages,
     people_pages,
+    reward_pages,
     search_pages,
     sell_pages,
     settings_pages,
@@ -64,6 +65,13 @@ from social_market.state.people import (
 )
 from social_market.state.recommendations import RecommendationsState
 from social_market.state.reviews import ReviewsState
+from social_market.state.rewards import (
+    JoinState,
+    ProfileBadgeState,
+    RewardsState,
+    SellVouchersState,
+    ShopVouchersState,
+)
 from social_market.state.search import SearchState
 from social_market.state.sell import ListingEditorState, ShopEditorState
 from social_market.state.settings import (
@@ -186,7 +194,7 @@ app.add_page(
     people_pages.profile_page,
     route=urls.PROFILE,
     title="Profile · Social Market",
-    on_load=[ProfileState.load, ProfileActivityState.load],
+    on_load=[ProfileState.load, ProfileActivityState.load, ProfileBadgeState.load],
 )
 for kind in ("followers", "following"):
     app.add_page(
@@ -211,6 +219,7 @@ app.add_page(
         PostComposerState.load,
         ReviewsState.load,
         OffersState.load_for_shop,
+        ShopVouchersState.load,
     ],
 )
 app.add_page(
@@ -294,6 +303,24 @@ app.add_page(
     route=urls.SELL_OFFER_NEW,
     title="New flash offer · Social Market",
     on_load=NewOfferState.load,
+)
+app.add_page(
+    reward_pages.rewards_page,
+    route=urls.REWARDS,
+    title="Rewards · Social Market",
+    on_load=RewardsState.load,
+)
+app.add_page(
+    reward_pages.sell_vouchers_page,
+    route=urls.SELL_VOUCHERS,
+    title="Vouchers · Social Market",
+    on_load=SellVouchersState.load,
+)
+app.add_page(
+    reward_pages.join_page,
+    route=urls.JOIN,
+    title="Join · Social Market",
+    on_load=JoinState.load,
 )
 # Titled like any page: the address gives no hint to people who aren't moderators.
 app.add_page(

@@ -45,6 +45,9 @@ SELL_WISHES = "/sell/wishes"  # the maker's wishes, by votes and pledged value
 SHOP_WISHES = "/shop/[slug]/wishes"
 WISH = "/wish/[wish]"
 RESERVED = "/reserved/[reservation]"  # a reserved purchase (a made wish's), its holder only
+SELL_VOUCHERS = "/sell/vouchers"  # the maker's reward vouchers
+REWARDS = "/rewards"  # my points, ledger, invite link and vouchers
+JOIN = "/join/[code]"  # an invitation link
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 MY_LISTS = "/lists"  # one's own curated lists and the lists one follows
 LIST = "/lists/[list]"
@@ -81,6 +84,10 @@ def wish_url(wish_id: int) -> str:
 
 def reserved_url(hold_id: int) -> str:
     return f"/reserved/{hold_id}"
+
+
+def join_url(code: str) -> str:
+    return f"/join/{quote(code)}"
 
 
 def order_url(reference: str) -> str:

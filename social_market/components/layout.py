@@ -65,6 +65,7 @@ def account_menu() -> rx.Component:
             rx.menu.item(t("Your orders"), on_click=rx.redirect(urls.ORDERS)),
             rx.menu.item(t("Favourites"), on_click=rx.redirect(urls.FAVOURITES)),
             rx.menu.item(t("Your lists"), on_click=rx.redirect(urls.MY_LISTS)),
+            rx.menu.item(t("Rewards"), on_click=rx.redirect(urls.REWARDS), id="rewards-link"),
             rx.menu.item(t("Your shop"), on_click=rx.redirect(urls.SELL)),
             rx.menu.separator(),
             rx.menu.item(t("Your feed"), on_click=rx.redirect(urls.FEED)),

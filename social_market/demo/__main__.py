@@ -12,6 +12,7 @@ from social_market.demo.generator import DEMO_PASSWORD, MODERATOR, NAMED, add_mo
 from social_market.demo.lists import generate_lists
 from social_market.demo.market import generate_market
 from social_market.demo.offers import generate_offers
+from social_market.demo.rewards import generate_rewards
 from social_market.demo.social import generate_social
 from social_market.demo.trust import generate_reviews
 from social_market.demo.wishes import generate_wishes
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             wish_count = generate_wishes(
                 session, user_ids=summary.user_ids, shop_ids=market.shop_ids, seed=args.seed
             )
+            points = generate_rewards(
+                session, user_ids=summary.user_ids, shop_ids=market.shop_ids, seed=args.seed
+            )
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
     # As the nightly job would: "people with your taste also loved…" on first start.
@@ -78,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
             f" purchases, {social.comments} comments, {social.conversations} conversations,"
             f" {review_count} reviews, {offer_count} flash offers, {list_count} curated lists,"
             f" {wish_count} wishes."
+        )
+        print(
+            f"  {points.entries} reward points entries, {points.vouchers} vouchers,"
+            f" {points.claims} claimed."
         )
         print(f"  recommendations computed for {computed.get('users', 0)} people.")
     for handle, email, *_ in NAMED:

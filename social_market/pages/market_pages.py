@@ -14,6 +14,7 @@ from social_market.components.lists import save_to_list_dialog, saved_count_text
 from social_market.components.offers import new_offer_link, offer_section
 from social_market.components.report import report_dialog
 from social_market.components.reviews import reviews_section
+from social_market.components.rewards import shop_vouchers_section
 from social_market.components.share import share_menu
 from social_market.i18n.ui import t, t_var, tn
 from social_market.pages.message_pages import message_button
@@ -22,6 +23,7 @@ from social_market.services.listings import PhotoPublic
 from social_market.services.shops import ShippingRatePublic, ShopPublic
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
 from social_market.state.messages import StartConversationState
+from social_market.state.rewards import ShopVouchersState
 from social_market.state.social import CommentsState
 
 
@@ -228,6 +230,7 @@ def shop_page() -> rx.Component:
                     listing_grid(s.items),
                     rx.text(t("Nothing for sale right now."), color=rx.color("gray", 11)),
                 ),
+                shop_vouchers_section(ShopVouchersState),
                 shop_posts_section(s.is_owner),
                 rx.box(reviews_section(show_listing=True), max_width="720px", width="100%"),
                 rx.grid(

@@ -10,6 +10,7 @@ from social_market.components.fields import field, form_error
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_photo
 from social_market.components.reviews import review_dialog, stars
+from social_market.components.rewards import order_discount_row, voucher_code_field
 from social_market.i18n.ui import t, t_var, tn
 from social_market.pages.market_pages import not_found_block
 from social_market.pages.message_pages import message_button
@@ -365,10 +366,27 @@ def checkout_page() -> rx.Component:
                                     ),
                                 ),
                                 rx.divider(),
+                                voucher_code_field(s.field_errors, on_blur=s.preview_voucher),
+                                rx.cond(
+                                    s.voucher_discount != "",
+                                    rx.hstack(
+                                        rx.text(t("Reward voucher"), size="2"),
+                                        rx.spacer(),
+                                        rx.text("− ", s.voucher_discount, size="2"),
+                                        width="100%",
+                                        id="checkout-discount",
+                                    ),
+                                ),
                                 rx.hstack(
                                     rx.text(t("Total"), weight="bold"),
                                     rx.spacer(),
-                                    rx.text(c.grand_total, weight="bold", id="checkout-total"),
+                                    rx.text(
+                                        rx.cond(
+                                            s.voucher_total != "", s.voucher_total, c.grand_total
+                                        ),
+                                        weight="bold",
+                                        id="checkout-total",
+                                    ),
                                     width="100%",
                                 ),
                                 rx.button(
@@ -613,6 +631,7 @@ def order_page() -> rx.Component:
                                     rx.text(o.shipping),
                                     width="100%",
                                 ),
+                                order_discount_row(o.discount_cents, o.discount),
                                 rx.hstack(
                                     rx.text(t("Total"), weight="bold"),
                                     rx.spacer(),

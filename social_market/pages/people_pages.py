@@ -11,6 +11,7 @@ from social_market.components.layout import page
 from social_market.components.listing_card import listing_grid
 from social_market.components.recommendations import recommendations_section
 from social_market.components.report import report_dialog
+from social_market.components.rewards import level_badge
 from social_market.components.share import share_menu
 from social_market.i18n.ui import t, t_var, tn
 from social_market.models import ProfilePublic
@@ -25,6 +26,7 @@ from social_market.state.people import (
     PeopleSearchState,
     ProfileState,
 )
+from social_market.state.rewards import ProfileBadgeState
 
 
 def person_card(p: rx.Var[ProfilePublic]) -> rx.Component:
@@ -245,7 +247,13 @@ def profile_page() -> rx.Component:
                     avatar(p.avatar_url_large, p.initials, size="9"),
                     rx.vstack(
                         rx.heading(p.display_name, size="8", as_="h1", id="profile-name"),
-                        rx.text("@", p.handle, color=rx.color("gray", 11)),
+                        rx.hstack(
+                            rx.text("@", p.handle, color=rx.color("gray", 11)),
+                            level_badge(ProfileBadgeState.badge),
+                            spacing="2",
+                            align="center",
+                            wrap="wrap",
+                        ),
                         rx.hstack(
                             rx.cond(
                                 p.location != "",

@@ -57,6 +57,7 @@ def sell_nav(active: str) -> rx.Component:
         tab(t("Wishes"), urls.SELL_WISHES, "wishes"),
         tab(t("New listing"), urls.SELL_LISTING_NEW, "new"),
         tab(t("Shop settings"), urls.SELL_SHOP, "shop"),
+        tab(t("Vouchers"), urls.SELL_VOUCHERS, "vouchers"),
         spacing="2",
         wrap="wrap",
     )

@@ -210,8 +210,12 @@ def sign_up(
     password: object,
     display_name: object = "",
     client: ClientInfo = ClientInfo(),
+    invite_code: object = None,
 ) -> None:
     """Register an account and email a confirmation link.
+
+    With ``invite_code`` (from a /join/<code> link) the new account is linked to the
+    invitation, so the inviter is rewarded on its first purchase (services/rewards.py).
 
     When the address is already registered nothing is created and its owner gets an
     email saying so; the caller sees the same result either way.
@@ -228,6 +232,13 @@ def sign_up(
     )
     if handle_taken(session, name):
         raise InvalidInput("That handle is taken. Please choose another.", field="handle")
+    invite = None
+    if invite_code not in (None, ""):
+        from social_market.services import rewards
+
+        if not rewards.invitation_open(session, invite_code):
+            raise InvalidInput("That invitation link isn't valid (any more).", field="invite")
+        invite = rewards.check_invite_code(invite_code)
     ratelimit.hit(
         ratelimit.SIGNUP_PER_ADDRESS,
         "signup",
@@ -264,6 +275,10 @@ def sign_up(
     )
     session.add(user)
     session.flush()
+    if invite is not None:
+        from social_market.services import rewards
+
+        rewards.accept_invitation(session, user, invite)
     token = _issue_token(session, user.id, VERIFY_EMAIL)
     _send_confirmation(session, user, token)
 

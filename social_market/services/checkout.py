@@ -36,7 +36,14 @@ from social_market.models import (
     User,
 )
 from social_market.models.market import ACTIVE, SOLD_OUT
-from social_market.services import countries, payments, ratelimit, recommendations, shops
+from social_market.services import (
+    countries,
+    payments,
+    ratelimit,
+    recommendations,
+    rewards,
+    shops,
+)
 from social_market.services import email as mail
 from social_market.services.cart import availability_problem, lang_of, require_actor
 from social_market.services.errors import InvalidInput, NotAllowed, RateLimited
@@ -202,6 +209,7 @@ def place_order(
     payment_method: str,
     expected_total_cents: int | None = None,
     locale: str | None = None,
+    voucher_code: object = None,
 ) -> CheckoutResult:
     """Place one order per shop for everything in the buyer's cart.
 
@@ -212,9 +220,12 @@ def place_order(
         payment_method: A code from :data:`payments.METHODS`; every shop must accept it.
         expected_total_cents: The grand total the buyer saw; refused if it changed.
         locale: For the formatted amounts in the result.
+        voucher_code: A reward voucher the buyer claimed (services/rewards.py): its
+            percentage comes off that shop's items total (``Order.discount_cents``).
 
     Raises:
-        InvalidInput: empty cart, bad address, an unavailable/sold-out line, not enough
+        InvalidInput: a voucher code that isn't the buyer's, unused and for a shop in
+            the cart; empty cart, bad address, an unavailable/sold-out line, not enough
             stock, a shop that doesn't ship there or doesn't take the method, or a
             changed total. Nothing has been written then.
         RateLimited: too many checkouts in a short time.
@@ -225,6 +236,7 @@ def place_order(
     method = payments.get_method(payment_method)
     addr = check_address(address, needs_address=method.charges_shipping)
     expected = _check_expected_total(expected_total_cents)
+    code = rewards.check_voucher_code(voucher_code)
     ratelimit.hit(
         CHECKOUTS_PER_USER,
         "checkout",
@@ -308,6 +320,13 @@ def place_order(
         for shop, items in by_shop.values()
     ]
 
+    claim = None
+    if code is not None:
+        claim = rewards.voucher_for_checkout(session, buyer.id, code, set(by_shop))  # type: ignore[arg-type]
+        for order, _ in orders:
+            if order.shop_id == claim.shop_id:
+                order.discount_cents = rewards.discount_for(order.items_cents, claim.percent_off)
+                order.total_cents -= order.discount_cents
     grand_total = sum(order.total_cents for order, _ in orders)
     currency = orders[0][0].currency
     if expected is not None and expected != grand_total:
@@ -336,6 +355,12 @@ def place_order(
                 if result.rowcount != 1:  # type: ignore[attr-defined]
                     raise _why_not(session, listing.id, quantity, listing.price_cents)  # type: ignore[arg-type]
             _write_orders(session, orders)
+            session.flush()
+            if claim is not None:
+                rewards.use_voucher(
+                    session, claim, next(o for o, _ in orders if o.shop_id == claim.shop_id)
+                )
+            rewards.on_orders_placed(session, buyer.id, orders)  # type: ignore[arg-type]
             session.execute(
                 delete(CartItem).where(
                     CartItem.user_id == buyer.id,  # type: ignore[arg-type]
@@ -568,6 +593,7 @@ def place_direct_order(
             _write_orders(session, orders)
             session.flush()
             claim(orders[0][0])
+            rewards.on_orders_placed(session, buyer.id, orders)  # type: ignore[arg-type]
             recommendations.mark_dirty(session, buyer.id)  # type: ignore[arg-type]
             session.flush()
     except OperationalError as exc:

@@ -35,6 +35,7 @@ from social_market.models.notification import (
     N_ORDER,
     N_REPLY,
     N_REVIEW,
+    N_REWARD,
     N_WISH,
 )
 from social_market.services import live, profiles
@@ -86,6 +87,8 @@ TEMPLATES: dict[str, str] = {
     "wish:no_stock": N_(
         "{name} made what you pledged for, but there was none left to reserve for you: {snippet}"
     ),
+    # Never names the giver: a list owner must not learn who bought what.
+    "reward": N_("You earned {snippet} reward points"),
 }
 KIND_LABELS = {
     N_FOLLOW: N_("New followers"),
@@ -98,6 +101,7 @@ KIND_LABELS = {
     N_REVIEW: N_("Reviews of my shop, and replies to my reviews"),
     N_LIST: N_("New followers of my lists"),
     N_WISH: N_("Wishes: new wishes for my shop, answers to mine, what I pledged for"),
+    N_REWARD: N_("Reward points I earn"),
 }
 
 

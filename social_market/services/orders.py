@@ -96,6 +96,8 @@ class OrderDetail(BaseModel):
     items_total_cents: int
     shipping: str
     shipping_cents: int
+    discount: str = ""  # taken off by a reward voucher; '' when none
+    discount_cents: int = 0
     total: str
     total_cents: int
     ship_name: str
@@ -268,6 +270,9 @@ def cancel_order(*, session: Session, actor_id: object, reference: object, reaso
     _step(session, order, CANCELLED, cancel_reason=why)
     recommendations.mark_dirty(session, order.buyer_id)
     _restock(session, order.id)  # type: ignore[arg-type]
+    from social_market.services import rewards
+
+    rewards.on_order_cancelled(session, order)
     _tell(session, order, owner, actor.id, CANCELLED)  # type: ignore[arg-type]
     if by_shop:
         _email_buyer(
@@ -432,6 +437,8 @@ def get_order(
         items_total_cents=order.items_cents,
         shipping=money(order.shipping_cents),
         shipping_cents=order.shipping_cents,
+        discount=money(order.discount_cents) if order.discount_cents else "",
+        discount_cents=order.discount_cents,
         total=money(order.total_cents),
         total_cents=order.total_cents,
         ship_name=order.ship_name,

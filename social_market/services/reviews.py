@@ -433,6 +433,9 @@ def set_helpful(
             .where(Review.id == review.id)  # type: ignore[arg-type]
             .values(helpful_count=Review.helpful_count + changed)
         )
+        from social_market.services import rewards
+
+        rewards.on_helpful(session, review, me.id, changed > 0)  # type: ignore[arg-type]
     session.refresh(review)
     return on is True, review.helpful_count
 

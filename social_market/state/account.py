@@ -40,6 +40,8 @@ class SignUpState(FormState):
                     password=data.get("password"),
                     display_name=data.get("display_name", ""),
                     client=self._client(),
+                    # From an invitation link (/join/<code> → /signup?invite=<code>).
+                    invite_code=self.router.url.query_parameters.get("invite"),
                 )
         except DomainError as exc:
             self._fail(exc)

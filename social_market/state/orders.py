@@ -9,7 +9,8 @@ import reflex as rx
 from social_market import urls
 from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE, N_
-from social_market.services import cart, checkout, countries, dashboard, orders
+from social_market.i18n.format import format_money
+from social_market.services import cart, checkout, countries, dashboard, orders, rewards
 from social_market.services.cart import Cart
 from social_market.services.dashboard import Dashboard, ListingStats
 from social_market.services.errors import DomainError, NotAllowed, NotFound
@@ -89,6 +90,40 @@ class CheckoutState(FormState):
     cart: Cart | None = None
     method: str = ""
     country_options: list[list[str]] = []
+    # A reward voucher's discount and the total after it, previewed ('' without one).
+    voucher_discount: str = ""
+    voucher_total: str = ""
+    _voucher_code: str = ""
+
+    def _preview_voucher(self, user_id: int) -> None:
+        self.voucher_discount = self.voucher_total = ""
+        errors = {k: v for k, v in self.field_errors.items() if k != "voucher_code"}
+        if self.cart is None or not self._voucher_code:
+            self.field_errors = errors
+            return
+        try:
+            with session_scope() as session:
+                discount = rewards.cart_discount(
+                    session=session, buyer_id=user_id, code=self._voucher_code
+                )
+        except DomainError as exc:
+            self.field_errors = {**errors, "voucher_code": exc.translated(self.lang)}
+            return
+        self.field_errors = errors
+        locale = BABEL_LOCALE.get(self.lang)
+        self.voucher_discount = format_money(discount, self.cart.currency, locale)
+        self.voucher_total = format_money(
+            self.cart.grand_total_cents - discount, self.cart.currency, locale
+        )
+
+    @rx.event
+    def preview_voucher(self, code: str):
+        """The voucher field lost focus: show what the code takes off (or why not)."""
+        user_id = self._user_id_or_none()
+        if user_id is None:
+            return
+        self._voucher_code = code.strip()[:20] if isinstance(code, str) else ""
+        self._preview_voucher(user_id)
 
     def _refresh(self, user_id: int) -> None:
         self.country_options = country_options(self.lang)
@@ -112,6 +147,8 @@ class CheckoutState(FormState):
                         locale=BABEL_LOCALE.get(self.lang),
                         payment_method=self.method,
                     )
+        if self._voucher_code:
+            self._preview_voucher(user_id)
 
     @rx.event
     def load(self):
@@ -155,14 +192,20 @@ class CheckoutState(FormState):
         self.busy = True
         try:
             with session_scope() as session:
+                # A voucher's discount comes off the total the buyer saw.
+                discount = rewards.cart_discount(
+                    session=session, buyer_id=user_id, code=data.get("voucher_code")
+                )
+            with session_scope() as session:
                 result = checkout.place_order(
                     session=session,
                     buyer_id=user_id,
                     address=address,
                     payment_method=self.method,
                     # The total the buyer saw: if a price changed meanwhile, they are told.
-                    expected_total_cents=self.cart.grand_total_cents,
+                    expected_total_cents=self.cart.grand_total_cents - discount,
                     locale=BABEL_LOCALE.get(self.lang),
+                    voucher_code=data.get("voucher_code"),
                 )
         except DomainError as exc:
             self.busy = False
