@@ -135,3 +135,28 @@ async def compute_recommendations_regularly() -> None:
         except Exception:
             log.exception("recommendations: run failed")
         await asyncio.sleep(RECOMMENDATIONS_EVERY)
+
+
+GROUP_ORDERS_EVERY = 60  # seconds between runs
+
+
+def expire_group_orders() -> int:
+    """Expire open group orders past their deadline (services/group_orders.py): their
+    held pieces go back and the members are told. Reads and joins do this at the moment
+    of use too; this catches the ones nobody looks at."""
+    from social_market.services import group_orders
+
+    with session_scope() as session:
+        return group_orders.expire_due(session)
+
+
+async def expire_group_orders_regularly() -> None:
+    """Every minute: expire the group orders whose deadline passed."""
+    while True:
+        await asyncio.sleep(GROUP_ORDERS_EVERY)
+        try:
+            count = await asyncio.to_thread(expire_group_orders)
+            if count:
+                log.info("group orders: %s expired", count)
+        except Exception:
+            log.exception("group orders: expiring failed")

@@ -39,6 +39,7 @@ SELL_SHOP = "/sell/shop"  # open / edit one's shop
 SELL_LISTING_NEW = "/sell/listings/new"
 SELL_LISTING_EDIT = "/sell/listings/[listing]"
 SELL_ORDERS = "/sell/orders"
+GROUP_ORDER = "/group/[group]"  # a group order: progress, members, one's share
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 
 
@@ -56,6 +57,10 @@ def shop_url(slug: str) -> str:
 
 def order_url(reference: str) -> str:
     return f"/orders/{quote(reference)}"
+
+
+def group_order_url(group_order_id: int) -> str:
+    return f"/group/{int(group_order_id)}"
 
 
 def safe_next(value: object) -> str:

@@ -28,6 +28,7 @@ from social_market.models.notification import (
     KINDS,
     N_COMMENT,
     N_FOLLOW,
+    N_GROUP,
     N_LIKE,
     N_MENTION,
     N_OFFER,
@@ -71,6 +72,12 @@ TEMPLATES: dict[str, str] = {
     "offer": N_("{name} has a special offer for you: {snippet}"),
     "review:new": N_("{name} reviewed {snippet}"),
     "review:reply": N_("{name} replied to your review: {snippet}"),
+    "group:reached": N_("Your group order for {snippet} reached its target: check out your share"),
+    "group:shop_reached": N_("A group order for {snippet} reached its target"),
+    "group:expired": N_(
+        "The group order for {snippet} ended without reaching its target. Nobody was charged."
+    ),
+    "group:cancelled": N_("The group order for {snippet} was cancelled. Nobody was charged."),
 }
 KIND_LABELS = {
     N_FOLLOW: N_("New followers"),
@@ -81,6 +88,7 @@ KIND_LABELS = {
     N_ORDER: N_("Orders: new, paid, shipped, cancelled"),
     N_OFFER: N_("Special offers from shops I follow"),
     N_REVIEW: N_("Reviews of my shop, and replies to my reviews"),
+    N_GROUP: N_("Group orders I'm in: target reached, ended, cancelled"),
 }
 
 
