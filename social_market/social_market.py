@@ -18,6 +18,7 @@ from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
 from social_market.migrations import require_current_schema
 from social_market.pages import (
     auth_pages,
+    group_order_pages,
     market_pages,
     message_pages,
     moderation_pages,
@@ -32,6 +33,7 @@ from social_market.pages import (
 from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
+from social_market.state.group_orders import BuyTogetherState, GroupOrderState, GroupTiersState
 from social_market.state.live import run_live
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
 from social_market.state.messages import ConversationState, InboxState
@@ -102,6 +104,7 @@ app.register_lifespan_task(jobs.refresh_search_terms_daily)
 app.register_lifespan_task(jobs.send_notification_digests_daily)
 app.register_lifespan_task(jobs.email_unread_messages_regularly)
 app.register_lifespan_task(jobs.compute_recommendations_regularly)
+app.register_lifespan_task(jobs.expire_group_orders_regularly)
 app.register_lifespan_task(run_live)
 
 load = AuthState.load_session
@@ -194,7 +197,7 @@ app.add_page(
     market_pages.listing_page,
     route=urls.LISTING,
     title="Social Market",
-    on_load=[ListingPageState.load, CommentsState.load, ReviewsState.load],
+    on_load=[ListingPageState.load, CommentsState.load, ReviewsState.load, BuyTogetherState.load],
 )
 app.add_page(
     search_pages.search_page,
@@ -224,7 +227,13 @@ app.add_page(
     sell_pages.listing_editor_page,
     route=urls.SELL_LISTING_EDIT,
     title="Edit listing · Social Market",
-    on_load=ListingEditorState.load,
+    on_load=[ListingEditorState.load, GroupTiersState.load],
+)
+app.add_page(
+    group_order_pages.group_order_page,
+    route=urls.GROUP_ORDER,
+    title="Group order · Social Market",
+    on_load=GroupOrderState.load,
 )
 for page_fn, route, title, state in (
     (order_pages.cart_page, urls.CART, "Cart", CartState),

@@ -58,7 +58,7 @@ from social_market.models.market import ACTIVE, DELETED, SOLD_OUT
 from social_market.models.messaging import GROUP, MAX_GROUP
 from social_market.models.notification import N_GROUP
 from social_market.models.wishes import Wish
-from social_market.services import holds, live, notifications, ratelimit
+from social_market.services import holds, live, notifications, payments, ratelimit
 from social_market.services.blocks import is_blocked_between
 from social_market.services.cart import require_actor
 from social_market.services.checkout import _take_write_lock_first
@@ -170,6 +170,8 @@ class GroupOrderView(BaseModel):
     can_cancel: bool
     conversation_url: str  # members only
     share: ShareCard | None = None
+    # [code, label msgid] of the shop's payment methods (for a payable share).
+    payment_options: list[list[str]] = []
 
 
 class BuyTogetherBox(BaseModel):
@@ -993,6 +995,7 @@ def group_view(
         percent_now = percent_at(tiers, go.joined_quantity)
         price_now = price_at(go.unit_price_cents, percent_now)
     upcoming = next((t for t in tiers if t.min_quantity > go.joined_quantity), None)
+    share = _share(session, mine, now, go.currency, locale)
     is_open = go.state == G_OPEN
     can_join = (
         is_open
@@ -1048,7 +1051,10 @@ def group_view(
         conversation_url=f"/messages/{go.conversation_id}"
         if mine is not None and go.conversation_id
         else "",
-        share=_share(session, mine, now, go.currency, locale),
+        share=share,
+        payment_options=[[m.code, m.label] for m in payments.methods_for(shop)]
+        if share is not None and share.state == READY
+        else [],
     )
 
 
