@@ -10,10 +10,12 @@ from social_market.components.fields import field, form_error, form_notice, sele
 from social_market.components.group_orders import countdown, progress_towards, tier_list
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_photo
+from social_market.components.live import on_change
 from social_market.i18n.ui import t, t_var, tn
 from social_market.pages.market_pages import not_found_block
 from social_market.services.group_orders import MemberCard
 from social_market.state.group_orders import GroupOrderState
+from social_market.state.live import LiveState
 
 
 def _state_badge(state: rx.Var[str]) -> rx.Component:
@@ -360,6 +362,14 @@ def group_order_page() -> rx.Component:
                 ),
                 form_error(s.error),
                 form_notice(s.notice),
+                # Members' pages look again when a member joins or the target is reached.
+                rx.cond(
+                    g.is_member | g.is_maker,
+                    rx.fragment(
+                        on_change(LiveState.message_pings, s.refresh),
+                        on_change(LiveState.unread_notifications, s.refresh),
+                    ),
+                ),
                 rx.grid(
                     rx.vstack(
                         rx.card(

@@ -428,7 +428,21 @@ def _chat_join(session: Session, conversation_id: int | None, user_id: int) -> N
     row.last_read_id = conversation.last_message_id
     row.unread_count = 0
     session.add(row)
-    live.publish_after_commit(session, live.MESSAGES, [user_id])
+    session.flush()
+    # Like messaging.add_member: every member's open pages look again (the group order
+    # page listens too, so progress shows up live).
+    live.publish_after_commit(session, live.MESSAGES, _chat_ids(session, conversation_id))
+
+
+def _chat_ids(session: Session, conversation_id: int) -> list[int]:
+    return list(
+        session.exec(
+            select(ConversationMember.user_id).where(
+                ConversationMember.conversation_id == conversation_id,
+                ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+    )
 
 
 def _chat_leave(session: Session, conversation_id: int | None, user_id: int) -> None:
@@ -438,7 +452,10 @@ def _chat_leave(session: Session, conversation_id: int | None, user_id: int) -> 
     if row is not None and row.left_at is None:
         row.left_at = utcnow()
         session.add(row)
-        live.publish_after_commit(session, live.MESSAGES, [user_id])
+        session.flush()
+        live.publish_after_commit(
+            session, live.MESSAGES, [*_chat_ids(session, conversation_id), user_id]
+        )
 
 
 def _tell_members(

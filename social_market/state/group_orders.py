@@ -164,6 +164,13 @@ class GroupOrderState(FormState):
         self._refresh(self._user_id_or_none())
         return rx.call_script(COUNTDOWN_JS)
 
+    @rx.event
+    def refresh(self):
+        """Look again (something changed for a member: someone joined, the target was
+        reached); keeps the form messages."""
+        if self._group_id is not None:
+            self._refresh(self._user_id_or_none(with_cart=False))
+
     def _act(self, action, success: str, **kwargs):
         """Run one membership action as the signed-in person, then show the page again."""
         self._clear()
