@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from social_market.db import get_engine, session_scope
 from social_market.demo.generator import DEMO_PASSWORD, MODERATOR, NAMED, add_moderator, generate
+from social_market.demo.group_orders import generate_group_orders
 from social_market.demo.market import generate_market
 from social_market.demo.social import generate_social
 from social_market.demo.trust import generate_reviews
@@ -56,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
             review_count = generate_reviews(
                 session, buyer_ids=buyers, shop_ids=market.shop_ids, seed=args.seed
             )
+            groups = generate_group_orders(
+                session, buyer_ids=buyers, listing_ids=market.listing_ids, seed=args.seed
+            )
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
     # As the nightly job would: "people with your taste also loved…" on first start.
@@ -67,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
             f"  {social.follows} follows, {social.posts} posts, {social.shares} shared"
             f" purchases, {social.comments} comments, {social.conversations} conversations,"
             f" {review_count} reviews."
+        )
+        print(
+            f"  group prices on {groups.tiered_listings} listings,"
+            f" {len(groups.open_ids or [])} open and {len(groups.reached_ids or [])} reached"
+            " group orders."
         )
         print(f"  recommendations computed for {computed.get('users', 0)} people.")
     for handle, email, *_ in NAMED:
