@@ -57,8 +57,22 @@ COUNTDOWN_JS = """
 """
 
 
+# Fields each form shows its own message under; any other message (e.g. "this group
+# order is closed") goes to the page's general message.
+START_FIELDS = ("target_quantity", "quantity", "deadline", "note")
+GROUP_FIELDS = ("quantity", "name", "line1", "line2", "postcode", "city", "country")
+
+
 def _locale(state: FormState) -> str | None:
     return BABEL_LOCALE.get(state.lang)
+
+
+def _fail_shown(state: FormState, exc: DomainError, fields: tuple[str, ...]) -> None:
+    if exc.field in fields:
+        state._fail(exc)
+    else:
+        state.field_errors = {}
+        state.error = exc.translated(state.lang)
 
 
 class BuyTogetherState(FormState):
@@ -123,7 +137,7 @@ class BuyTogetherState(FormState):
                 )
                 url = urls.group_order_url(go.id)  # type: ignore[arg-type]
         except DomainError as exc:
-            self._fail(exc)
+            _fail_shown(self, exc, START_FIELDS)
             return None
         self.starting = False
         return rx.redirect(url)
@@ -183,7 +197,7 @@ class GroupOrderState(FormState):
             with session_scope() as session:
                 action(session=session, actor_id=me, group_order_id=self._group_id, **kwargs)
         except DomainError as exc:
-            self._fail(exc)
+            _fail_shown(self, exc, GROUP_FIELDS)
             self._refresh(me)
             return None
         self._refresh(me)
@@ -246,7 +260,7 @@ class GroupOrderState(FormState):
                 )
         except DomainError as exc:
             self.busy = False
-            self._fail(exc)
+            _fail_shown(self, exc, GROUP_FIELDS)
             self._refresh(me)
             return None
         self.busy = False

@@ -102,7 +102,7 @@ def test_three_buyers_reach_the_target_and_one_pays_their_share(new_context, tea
     ben.locator("#field-postcode").fill("10115")
     ben.locator("#field-city").fill("Berlin")
     ben.locator("#buy-share").click()
-    ben.wait_for_url(re.compile(r"/orders/[A-Z0-9]+\?placed=1$"))
+    ben.wait_for_url(re.compile(r"/orders/[A-Z0-9-]+\?placed=1$"))
     shot(ben, "group-share-bought")
     with session_scope() as session:
         line = session.exec(select(OrderLine).where(OrderLine.source_kind == "group")).one()
