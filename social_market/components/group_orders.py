@@ -111,12 +111,12 @@ def _start_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.heading(t("Start a group order"), size="3", as_="h3"),
-            form_error(s.error),
+            form_error(s.form_error),
             rx.grid(
                 field(
                     t("Target (pieces)"),
                     "target_quantity",
-                    s.field_errors,
+                    s.form_field_errors,
                     type="number",
                     min="2",
                     max="500",
@@ -126,7 +126,7 @@ def _start_form() -> rx.Component:
                 field(
                     t("Pieces for you"),
                     "quantity",
-                    s.field_errors,
+                    s.form_field_errors,
                     type="number",
                     min="1",
                     max="50",
@@ -141,14 +141,14 @@ def _start_form() -> rx.Component:
                 t("Ends in"),
                 "days",
                 DEADLINE_CHOICES,
-                s.field_errors,
+                s.form_field_errors,
                 default_value="7",
                 translate=True,
             ),
             rx.cond(
-                s.field_errors.contains("deadline"),
+                s.form_field_errors.contains("deadline"),
                 rx.text(
-                    s.field_errors["deadline"].to(str),
+                    s.form_field_errors["deadline"].to(str),
                     color=rx.color("red", 11),
                     size="1",
                     role="alert",
@@ -157,7 +157,7 @@ def _start_form() -> rx.Component:
             field(
                 t("A note for people who join (optional)"),
                 "note",
-                s.field_errors,
+                s.form_field_errors,
                 multiline=True,
                 rows="2",
             ),
@@ -207,7 +207,7 @@ def buy_together_box() -> rx.Component:
                         width="100%",
                     ),
                 ),
-                form_notice(s.notice),
+                form_notice(s.form_notice),
                 rx.cond(
                     box.can_start,
                     rx.cond(
@@ -250,7 +250,7 @@ def tier_editor() -> rx.Component:
                 field(
                     t("From (pieces)") if i == 1 else "",
                     f"tier_q{i}",
-                    s.field_errors,
+                    s.form_field_errors,
                     type="number",
                     min="2",
                     max="500",
@@ -265,7 +265,7 @@ def tier_editor() -> rx.Component:
                 field(
                     t("Discount (%)") if i == 1 else "",
                     f"tier_p{i}",
-                    s.field_errors,
+                    s.form_field_errors,
                     type="number",
                     min="1",
                     max="90",
@@ -297,12 +297,12 @@ def tier_editor() -> rx.Component:
                         size="2",
                         color=rx.color("gray", 11),
                     ),
-                    form_error(s.error),
-                    form_notice(s.notice),
+                    form_error(s.form_error),
+                    form_notice(s.form_notice),
                     rx.cond(
-                        s.field_errors.contains("tiers"),
+                        s.form_field_errors.contains("tiers"),
                         rx.text(
-                            s.field_errors["tiers"].to(str),
+                            s.form_field_errors["tiers"].to(str),
                             color=rx.color("red", 11),
                             size="2",
                             role="alert",

@@ -21,6 +21,7 @@ from social_market.services.errors import DomainError
 from social_market.services.group_orders import BuyTogetherBox, GroupOrderView, TierCard
 from social_market.services.ids import as_id
 from social_market.services.listings import parse_listing_ref
+from social_market.state.auth import AuthState
 from social_market.state.forms import FormState
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ START_FIELDS = ("target_quantity", "quantity", "deadline", "note")
 GROUP_FIELDS = ("quantity", "name", "line1", "line2", "postcode", "city", "country")
 
 
-def _locale(state: FormState) -> str | None:
+def _locale(state: AuthState) -> str | None:
     return BABEL_LOCALE.get(state.lang)
 
 
@@ -75,7 +76,39 @@ def _fail_shown(state: FormState, exc: DomainError, fields: tuple[str, ...]) -> 
         state.error = exc.translated(state.lang)
 
 
-class BuyTogetherState(FormState):
+class GroupFormState(AuthState):
+    """Messages of one form only (FormState's are shared by every form state of a page:
+    the listing page and the listing editor have other forms)."""
+
+    form_error: str = ""
+    form_field_errors: dict[str, str] = {}
+    form_notice: str = ""
+
+    def _clear(self) -> None:
+        self.form_error, self.form_field_errors, self.form_notice = "", {}, ""
+
+    def _show(self, exc: DomainError, fields: tuple[str, ...]) -> None:
+        message = exc.translated(self.lang)
+        if exc.field in fields:
+            self.form_error, self.form_field_errors = "", {exc.field: message}  # type: ignore[dict-item]
+        else:
+            self.form_error, self.form_field_errors = message, {}
+
+    def _begin(self, form_data: object) -> tuple[int, dict[str, object]] | None:
+        self._clear()
+        me = self._user_id_or_none(with_cart=False)
+        if me is None:
+            self.form_error = self._t("Your session has ended. Please sign in again.")
+            return None
+        if not isinstance(form_data, dict):
+            self.form_error = self._t(
+                "The form could not be read. Please reload the page and try again."
+            )
+            return None
+        return me, form_data
+
+
+class BuyTogetherState(GroupFormState):
     """The "Buy together" box of the listing page the browser is on."""
 
     box: BuyTogetherBox | None = None
@@ -122,7 +155,9 @@ class BuyTogetherState(FormState):
         me, data = begun
         days = data.get("days")
         if days not in DEADLINE_DAYS:
-            self.field_errors = {"deadline": self._t("Please choose when the group order ends.")}
+            self.form_field_errors = {
+                "deadline": self._t("Please choose when the group order ends.")
+            }
             return None
         try:
             with session_scope() as session:
@@ -137,7 +172,7 @@ class BuyTogetherState(FormState):
                 )
                 url = urls.group_order_url(go.id)  # type: ignore[arg-type]
         except DomainError as exc:
-            _fail_shown(self, exc, START_FIELDS)
+            self._show(exc, START_FIELDS)
             return None
         self.starting = False
         return rx.redirect(url)
@@ -270,7 +305,7 @@ class GroupOrderState(FormState):
         return rx.redirect(result.orders[0].url + "?placed=1")
 
 
-class GroupTiersState(FormState):
+class GroupTiersState(GroupFormState):
     """The maker's group price tiers, in the listing editor of their own listing."""
 
     tiers: list[TierCard] = []
@@ -318,7 +353,7 @@ class GroupTiersState(FormState):
                     locale=_locale(self),
                 )
         except DomainError as exc:
-            self._fail(exc)
+            self._show(exc, ("tiers",))
             return None
-        self.notice = self._t("Group prices saved.")
+        self.form_notice = self._t("Group prices saved.")
         return None
