@@ -30,6 +30,7 @@ from limits import parse
 from pydantic import BaseModel
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from social_market.i18n.catalog import N_
@@ -396,23 +397,28 @@ def _why_closed(session: Session, gid: int | None, now: datetime) -> Exception:
     return InvalidInput(_CLOSED, field="group")
 
 
-def _bump(session: Session, gid: int, quantity: int, members: int) -> None:
-    """Move the counters of an open group order (checked: it must still be open)."""
+def _bump(session: Session, go: GroupOrder, quantity: int, members: int) -> None:
+    """Move the counters of an open group order (checked: it must still be open) and
+    keep the loaded row in step without reading it again."""
     table = GroupOrder.__table__
-    stmt = update(table).where(table.c.id == gid, table.c.state == G_OPEN)
+    stmt = update(table).where(table.c.id == go.id, table.c.state == G_OPEN)
     if members > 0:
         stmt = stmt.where(table.c.member_count < MAX_MEMBERS)
-    result = session.execute(
+    row = session.execute(
         stmt.values(
             joined_quantity=table.c.joined_quantity + quantity,
             member_count=table.c.member_count + members,
-        )
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+        ).returning(table.c.joined_quantity, table.c.member_count)
+    ).first()
+    if row is None:
         raise InvalidInput(_CLOSED, field="group")
+    set_committed_value(go, "joined_quantity", row[0])
+    set_committed_value(go, "member_count", row[1])
 
 
-def _chat_join(session: Session, conversation_id: int | None, user_id: int) -> None:
+def _chat_join(
+    session: Session, conversation_id: int | None, user_id: int, members: list[int] | None = None
+) -> None:
     """Put a member into the group's conversation (history before joining isn't "new")."""
     if conversation_id is None:
         return
@@ -431,7 +437,8 @@ def _chat_join(session: Session, conversation_id: int | None, user_id: int) -> N
     session.flush()
     # Like messaging.add_member: every member's open pages look again (the group order
     # page listens too, so progress shows up live).
-    live.publish_after_commit(session, live.MESSAGES, _chat_ids(session, conversation_id))
+    others = _chat_ids(session, conversation_id) if members is None else members
+    live.publish_after_commit(session, live.MESSAGES, sorted({*others, user_id}))
 
 
 def _chat_ids(session: Session, conversation_id: int) -> list[int]:
@@ -664,7 +671,13 @@ def start(
 
 
 def _add_member(
-    session: Session, go: GroupOrder, listing: Listing, user_id: int, quantity: int, now: datetime
+    session: Session,
+    go: GroupOrder,
+    listing: Listing,
+    user_id: int,
+    quantity: int,
+    now: datetime,
+    members: list[int] | None = None,
 ) -> None:
     """Hold the pieces, add the member, move the counters; reach the target if due.
     The caller holds the group order's lock and has checked it is open."""
@@ -697,9 +710,8 @@ def _add_member(
         )
     )
     session.flush()
-    _bump(session, go.id, quantity, 1)  # type: ignore[arg-type]
-    _chat_join(session, go.conversation_id, user_id)
-    session.refresh(go, ["joined_quantity", "member_count", "state"])
+    _bump(session, go, quantity, 1)
+    _chat_join(session, go.conversation_id, user_id, members)
     if go.joined_quantity >= go.target_quantity:
         _reach(session, go, now)
 
@@ -726,39 +738,77 @@ def join(
     _take_write_lock_first(session)
     me = require_actor(session, actor_id)
     qty = _check_quantity(quantity)
+    gid = as_id(group_order_id)
     now = utcnow()
+    # Before the lock (the less it covers, the shorter the queue behind it): what
+    # doesn't change under it — the shop's maker, a block with them, the group chat —
+    # and quick refusals read without the lock (closed, full, not enough stock: the
+    # locked path checks all of these again).
+    head = (
+        session.exec(
+            select(  # type: ignore[call-overload]
+                Shop.owner_id,
+                GroupOrder.conversation_id,
+                GroupOrder.state,
+                GroupOrder.deadline,
+                GroupOrder.member_count,
+                Listing.quantity,
+                Listing.made_to_order,
+                Listing.title,
+            )
+            .join(Shop, Shop.id == GroupOrder.shop_id)
+            .join(Listing, Listing.id == GroupOrder.listing_id)
+            .where(GroupOrder.id == gid)
+        ).first()
+        if gid
+        else None
+    )
+    if head is None:
+        raise _not_found()
+    owner_id, conversation_id, state, deadline, count, stock, made_to_order, title = head
+    if owner_id == me.id:
+        raise NotAllowed("You can't join a group order for your own listing.")
+    if state != G_OPEN or deadline <= now:
+        raise _why_closed(session, gid, now)  # type: ignore[misc]
+    if count >= MAX_MEMBERS:
+        raise InvalidInput(
+            "This group order is full ({count} people).", field="group", count=MAX_MEMBERS
+        )
+    if not made_to_order and stock < qty:
+        if stock <= 0:
+            raise InvalidInput("{title} is sold out.", field="quantity", title=title)
+        raise InvalidInput(
+            "Only {count} left of {title}.", field="quantity", count=stock, title=title
+        )
+    if _shop_blocks(session, owner_id, me.id):  # type: ignore[arg-type]
+        raise NotAllowed("You can't join this group order.")
+    if conversation_id is not None:
+        session.get(Conversation, conversation_id)
+    ratelimit.hit(
+        JOINS_PER_HOUR,
+        "group-join",
+        str(me.id),
+        message=N_("You have joined many group orders in the last hour. Please wait."),
+    )
     try:
-        go = _lock_for_member_change(session, group_order_id, now)
+        go = _lock_for_member_change(session, gid, now)
         listing = session.get(Listing, go.listing_id, populate_existing=True)
-        shop = session.get(Shop, go.shop_id)
-        if listing is None or shop is None:
+        if listing is None:
             raise _not_found()
-        if shop.owner_id == me.id:
-            raise NotAllowed("You can't join a group order for your own listing.")
         members = _member_ids(session, go.id)  # type: ignore[arg-type]
         if me.id in members:
             raise InvalidInput(
                 "You are already in this group order. Change your quantity instead.",
                 field="quantity",
             )
-        if _shop_blocks(session, shop.owner_id, me.id) or _blocked_with_members(  # type: ignore[arg-type]
-            session,
-            me.id,  # type: ignore[arg-type]
-            members,
-        ):
+        if _blocked_with_members(session, me.id, members):  # type: ignore[arg-type]
             raise NotAllowed("You can't join this group order.")
         if go.member_count >= MAX_MEMBERS:
             raise InvalidInput(
                 "This group order is full ({count} people).", field="group", count=MAX_MEMBERS
             )
-        ratelimit.hit(
-            JOINS_PER_HOUR,
-            "group-join",
-            str(me.id),
-            message=N_("You have joined many group orders in the last hour. Please wait."),
-        )
         with session.begin_nested():
-            _add_member(session, go, listing, me.id, qty, now)  # type: ignore[arg-type]
+            _add_member(session, go, listing, me.id, qty, now, members)  # type: ignore[arg-type]
     except OperationalError as exc:
         _busy(exc)
     return go
@@ -805,8 +855,7 @@ def change(
             member.quantity, member.hold_id = qty, held.id
             session.add(member)
             session.flush()
-            _bump(session, go.id, delta, 0)  # type: ignore[arg-type]
-            session.refresh(go, ["joined_quantity", "member_count", "state"])
+            _bump(session, go, delta, 0)
             if go.joined_quantity >= go.target_quantity:
                 _reach(session, go, now)
     except OperationalError as exc:
@@ -831,9 +880,8 @@ def leave(*, session: Session, actor_id: object, group_order_id: object) -> None
             quantity = member.quantity
             session.delete(member)
             session.flush()
-            _bump(session, go.id, -quantity, -1)  # type: ignore[arg-type]
+            _bump(session, go, -quantity, -1)
             _chat_leave(session, go.conversation_id, me.id)  # type: ignore[arg-type]
-            session.refresh(go, ["joined_quantity", "member_count", "state"])
             if go.member_count == 0:
                 _close(session, go, G_CANCELLED, now, only_open=True)
     except OperationalError as exc:
