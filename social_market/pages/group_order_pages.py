@@ -124,7 +124,12 @@ def _membership() -> rx.Component:
         ),
         rx.cond(
             ~s.signed_in & (g.state == "open"),
-            rx.text(t("Sign in to join this group order."), size="2"),
+            rx.link(
+                t("Sign in to join this group order."),
+                href="/signin?next=" + g.url,
+                size="2",
+                id="sign-in-to-join",
+            ),
         ),
         rx.cond(
             g.conversation_url != "",

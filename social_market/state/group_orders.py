@@ -256,16 +256,18 @@ class GroupOrderState(FormState):
         if data is None:
             return None
         return self._act(
-            group_orders.change, "Your quantity is changed.", quantity=data.get("quantity")
+            group_orders.change, N_("Your quantity is changed."), quantity=data.get("quantity")
         )
 
     @rx.event
     def leave(self):
-        return self._act(group_orders.leave, "You left the group order. Your pieces are released.")
+        return self._act(
+            group_orders.leave, N_("You left the group order. Your pieces are released.")
+        )
 
     @rx.event
     def cancel(self):
-        return self._act(group_orders.cancel, "The group order is cancelled.")
+        return self._act(group_orders.cancel, N_("The group order is cancelled."))
 
     @rx.event
     def set_method(self, code: str):

@@ -496,3 +496,39 @@ def test_the_listing_box_shows_tiers_and_open_groups(db, market):
     assert [(g.id, g.joined_quantity, g.percent) for g in box.groups] == [(go.id, 3, 75)]
     mine = group_orders.listing_box(session=db, viewer_id=maker.id, listing_id=listing.id)
     assert mine.is_maker and not mine.can_start
+
+
+def test_a_bigger_quantity_without_the_stock_is_refused_and_the_old_share_stays(db, market):
+    _, _, listing = market
+    creator, ann = make_user(db), make_user(db)
+    go = _start(db, creator, listing, target=10, quantity=2)
+    group_orders.join(session=db, actor_id=ann.id, group_order_id=go.id, quantity=3)
+    with pytest.raises(InvalidInput):  # 5 free + her 3 = 8 < 9
+        group_orders.change(session=db, actor_id=ann.id, group_order_id=go.id, quantity=9)
+    db.refresh(go)
+    assert (go.joined_quantity, go.member_count) == (5, 2)
+    assert _stock(db, listing) == 5
+    member = db.get(GroupOrderMember, (go.id, ann.id))
+    assert member.quantity == 3 and db.get(StockHold, member.hold_id).state == PENDING
+    with pytest.raises(InvalidInput):  # not a member
+        group_orders.change(session=db, actor_id=make_user(db).id, group_order_id=go.id, quantity=1)
+    # Changing up to the target reaches it.
+    group_orders.change(session=db, actor_id=ann.id, group_order_id=go.id, quantity=8)
+    db.refresh(go)
+    assert (go.state, go.joined_quantity) == ("reached", 10)
+
+
+def test_a_group_order_is_hidden_from_people_blocked_by_the_maker(db, market):
+    maker, _, listing = market
+    go = _start(db, make_user(db), listing, target=5)
+    shunned = make_user(db)
+    blocks.block(session=db, actor_id=maker.id, handle=shunned.handle)
+    with pytest.raises(NotFound):
+        group_orders.group_view(session=db, viewer_id=shunned.id, group_order_id=go.id)
+    box = group_orders.listing_box(session=db, viewer_id=shunned.id, listing_id=listing.id)
+    assert box is None or not box.can_start
+    for forged in (None, "x", -3, 2**40, [go.id]):
+        with pytest.raises(NotFound):
+            group_orders.group_view(session=db, viewer_id=None, group_order_id=forged)
+    seen = group_orders.group_view(session=db, viewer_id=None, group_order_id=go.id)
+    assert seen.share is None and seen.conversation_url == "" and not seen.can_join
