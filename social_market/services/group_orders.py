@@ -973,9 +973,13 @@ def _progress(joined: int, target: int) -> int:
 def _expire_if_due(session: Session, go: GroupOrder, now: datetime) -> None:
     """Reading an open group order past its deadline expires it (at the moment of use)."""
     if go.state == G_OPEN and go.deadline <= now:
-        _take_write_lock_first(session)
-        if _expire(session, go, now):
-            session.commit()
+        try:
+            with session.begin_nested():
+                expired = _expire(session, go, now)
+            if expired:
+                session.commit()
+        except OperationalError:  # SQLite busy: the page shows it ended; the job expires it
+            session.rollback()
         session.refresh(go)
 
 
@@ -1061,7 +1065,7 @@ def group_view(
         price_now = price_at(go.unit_price_cents, percent_now)
     upcoming = next((t for t in tiers if t.min_quantity > go.joined_quantity), None)
     share = _share(session, mine, now, go.currency, locale)
-    is_open = go.state == G_OPEN
+    is_open = go.state == G_OPEN and go.deadline > now
     can_join = (
         is_open
         and viewer_id is not None
@@ -1073,7 +1077,7 @@ def group_view(
     return GroupOrderView(
         id=go.id,  # type: ignore[arg-type]
         url=group_order_url(go.id),  # type: ignore[arg-type]
-        state=go.state,
+        state=go.state if is_open or go.state != G_OPEN else G_EXPIRED,
         listing_id=listing.id,  # type: ignore[arg-type]
         listing_title=listing.title,
         listing_url=listing_url(listing.id, listing.slug),  # type: ignore[arg-type]
