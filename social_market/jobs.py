@@ -141,14 +141,19 @@ EXPIRIES_EVERY = 60  # seconds
 
 
 def sweep_expiries() -> dict[str, int]:
-    """Release what ran out of time: reserved purchases and group-order shares whose
-    hold expired, and ended, sold-out or cancelled flash offers, give their pieces back.
-    Expiry is already enforced by the queries at the moment of use (buying, checkout and
-    pages settle what they touch); this keeps stock figures right in between."""
-    from social_market.services import holds, offers
+    """Release what ran out of time: open group orders past their deadline expire (their
+    members are told, nobody is charged), reserved purchases and group-order shares
+    whose hold expired, and ended, sold-out or cancelled flash offers, give their pieces
+    back. Expiry is already enforced by the queries at the moment of use (buying,
+    joining, checkout and pages settle what they touch); this catches the rest."""
+    from social_market.services import group_orders, holds, offers
 
     with session_scope() as session:
-        return {"holds": holds.sweep(session), "offers": offers.sweep(session)}
+        return {
+            "group_orders": group_orders.expire_due(session),
+            "holds": holds.sweep(session),
+            "offers": offers.sweep(session),
+        }
 
 
 async def sweep_expiries_regularly() -> None:

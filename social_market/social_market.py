@@ -18,6 +18,7 @@ from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
 from social_market.migrations import require_current_schema
 from social_market.pages import (
     auth_pages,
+    group_order_pages,
     list_pages,
     market_pages,
     message_pages,
@@ -36,6 +37,7 @@ from social_market.pages import (
 from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
+from social_market.state.group_orders import BuyTogetherState, GroupOrderState, GroupTiersState
 from social_market.state.lists import (
     ListPageState,
     MyListsState,
@@ -233,6 +235,7 @@ app.add_page(
         CommentsState.load,
         ReviewsState.load,
         SaveToListState.load,
+        BuyTogetherState.load,
     ],
 )
 app.add_page(
@@ -281,7 +284,13 @@ app.add_page(
     sell_pages.listing_editor_page,
     route=urls.SELL_LISTING_EDIT,
     title="Edit listing · Social Market",
-    on_load=ListingEditorState.load,
+    on_load=[ListingEditorState.load, GroupTiersState.load],
+)
+app.add_page(
+    group_order_pages.group_order_page,
+    route=urls.GROUP_ORDER,
+    title="Group order · Social Market",
+    on_load=GroupOrderState.load,
 )
 for page_fn, route, title, state in (
     (order_pages.cart_page, urls.CART, "Cart", CartState),

@@ -48,6 +48,7 @@ RESERVED = "/reserved/[reservation]"  # a reserved purchase (a made wish's), its
 SELL_VOUCHERS = "/sell/vouchers"  # the maker's reward vouchers
 REWARDS = "/rewards"  # my points, ledger, invite link and vouchers
 JOIN = "/join/[code]"  # an invitation link
+GROUP_ORDER = "/group/[group]"  # a group order: progress, members, one's share
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 MY_LISTS = "/lists"  # one's own curated lists and the lists one follows
 LIST = "/lists/[list]"
@@ -92,6 +93,10 @@ def join_url(code: str) -> str:
 
 def order_url(reference: str) -> str:
     return f"/orders/{quote(reference)}"
+
+
+def group_order_url(group_order_id: int) -> str:
+    return f"/group/{int(group_order_id)}"
 
 
 def safe_next(value: object) -> str:

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from social_market.db import get_engine, session_scope
 from social_market.demo.generator import DEMO_PASSWORD, MODERATOR, NAMED, add_moderator, generate
+from social_market.demo.group_orders import generate_group_orders
 from social_market.demo.lists import generate_lists
 from social_market.demo.market import generate_market
 from social_market.demo.offers import generate_offers
@@ -70,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             points = generate_rewards(
                 session, user_ids=summary.user_ids, shop_ids=market.shop_ids, seed=args.seed
             )
+            groups = generate_group_orders(
+                session, buyer_ids=buyers, listing_ids=market.listing_ids, seed=args.seed
+            )
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
     # As the nightly job would: "people with your taste also loved…" on first start.
@@ -86,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {points.entries} reward points entries, {points.vouchers} vouchers,"
             f" {points.claims} claimed."
+        )
+        print(
+            f"  group prices on {groups.tiered_listings} listings,"
+            f" {len(groups.open_ids or [])} open and {len(groups.reached_ids or [])} reached"
+            " group orders."
         )
         print(f"  recommendations computed for {computed.get('users', 0)} people.")
     for handle, email, *_ in NAMED:

@@ -8,6 +8,7 @@ from social_market import urls
 from social_market.components.avatar import avatar
 from social_market.components.buttons import link_button
 from social_market.components.comments import comment_thread
+from social_market.components.group_orders import buy_together_box
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_grid, listing_photo, upload_src
 from social_market.components.lists import save_to_list_dialog, saved_count_text
@@ -539,6 +540,7 @@ def listing_page() -> rx.Component:
                         width="100%",
                     ),
                 ),
+                rx.box(buy_together_box(), max_width="720px", width="100%"),
                 rx.box(reviews_section(), max_width="720px", width="100%"),
                 rx.box(comment_thread(CommentsState), max_width="720px", width="100%"),
                 spacing="6",

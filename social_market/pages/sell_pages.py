@@ -13,6 +13,7 @@ from social_market.components.fields import (
     form_notice,
     select_field,
 )
+from social_market.components.group_orders import tier_editor
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_photo, upload_src
 from social_market.i18n.ui import t
@@ -568,6 +569,7 @@ def listing_editor_page() -> rx.Component:
                         on_submit=s.save,
                         width="100%",
                     ),
+                    rx.cond(~is_new, tier_editor()),
                     spacing="4",
                     width="100%",
                 ),

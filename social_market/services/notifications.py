@@ -28,6 +28,7 @@ from social_market.models.notification import (
     KINDS,
     N_COMMENT,
     N_FOLLOW,
+    N_GROUP,
     N_LIKE,
     N_LIST,
     N_MENTION,
@@ -89,6 +90,12 @@ TEMPLATES: dict[str, str] = {
     ),
     # Never names the giver: a list owner must not learn who bought what.
     "reward": N_("You earned {snippet} reward points"),
+    "group:reached": N_("Your group order for {snippet} reached its target: check out your share"),
+    "group:shop_reached": N_("A group order for {snippet} reached its target"),
+    "group:expired": N_(
+        "The group order for {snippet} ended without reaching its target. Nobody was charged."
+    ),
+    "group:cancelled": N_("The group order for {snippet} was cancelled. Nobody was charged."),
 }
 KIND_LABELS = {
     N_FOLLOW: N_("New followers"),
@@ -102,6 +109,7 @@ KIND_LABELS = {
     N_LIST: N_("New followers of my lists"),
     N_WISH: N_("Wishes: new wishes for my shop, answers to mine, what I pledged for"),
     N_REWARD: N_("Reward points I earn"),
+    N_GROUP: N_("Group orders I'm in: target reached, ended, cancelled"),
 }
 
 

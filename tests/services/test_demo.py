@@ -126,3 +126,28 @@ def test_demo_flash_offers_are_live_and_one_is_for_followers_only(db):
     assert len(rows) == made and rows[0].audience == 1
     assert {r.audience for r in rows[1:]} == {2}
     assert len(offers.live_offers(session=db, viewer_id=None)) == made - 1
+
+
+def test_demo_group_orders_have_tiers_an_open_half_full_group_and_a_reached_one(db):
+    from social_market.demo.group_orders import generate_group_orders
+    from social_market.models.group_orders import GroupOrder, GroupPriceTier
+
+    people = generate(db, users=10, seed=5, with_avatars=False, maker_share=0.4)
+    buyers = [u for u in people.user_ids if u not in people.maker_ids]
+    market = generate_market(
+        db,
+        maker_ids=people.maker_ids,
+        buyer_ids=buyers,
+        seed=5,
+        listings_per_shop=3,
+        photos_per_listing=1,
+    )
+    demo = generate_group_orders(db, buyer_ids=buyers, listing_ids=market.listing_ids, seed=5)
+    assert demo.tiered_listings >= 2
+    assert db.exec(select(func.count()).select_from(GroupPriceTier)).one() >= 4
+    groups = {g.id: g for g in db.exec(select(GroupOrder))}
+    assert len(demo.open_ids) == 1 and len(demo.reached_ids) == 1
+    half = groups[demo.open_ids[0]]
+    assert half.state == "open" and half.joined_quantity * 2 == half.target_quantity
+    reached = groups[demo.reached_ids[0]]
+    assert reached.state == "reached" and reached.final_price_cents < reached.unit_price_cents
