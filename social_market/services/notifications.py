@@ -34,6 +34,7 @@ from social_market.models.notification import (
     N_ORDER,
     N_REPLY,
     N_REVIEW,
+    N_TEAM,
 )
 from social_market.services import live, profiles
 from social_market.services.accounts import require_user
@@ -71,6 +72,10 @@ TEMPLATES: dict[str, str] = {
     "offer": N_("{name} has a special offer for you: {snippet}"),
     "review:new": N_("{name} reviewed {snippet}"),
     "review:reply": N_("{name} replied to your review: {snippet}"),
+    "team": N_("{name}: news from your team {snippet}"),
+    "team:request": N_("{name} asks to join your team {snippet}"),
+    "team:approved": N_("{name} let you into the team {snippet}"),
+    "team:reply": N_("{name} replied in your thread {snippet}"),
 }
 KIND_LABELS = {
     N_FOLLOW: N_("New followers"),
@@ -81,6 +86,7 @@ KIND_LABELS = {
     N_ORDER: N_("Orders: new, paid, shipped, cancelled"),
     N_OFFER: N_("Special offers from shops I follow"),
     N_REVIEW: N_("Reviews of my shop, and replies to my reviews"),
+    N_TEAM: N_("Teams: requests to join, and replies in my threads"),
 }
 
 
