@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from social_market.i18n.catalog import N_
 from social_market.models import Listing, Shop, User
-from social_market.models.market import ACTIVE
+from social_market.models.market import ACTIVE, ListingCard
 from social_market.models.notification import N_TEAM
 from social_market.models.teams import (
     BY_REQUEST,
@@ -40,7 +40,6 @@ from social_market.models.teams import (
     Team,
     TeamMember,
 )
-from social_market.models.market import ListingCard
 from social_market.services import profiles, ratelimit
 from social_market.services.accounts import require_user
 from social_market.services.blocks import is_blocked_between
