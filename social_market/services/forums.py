@@ -317,6 +317,7 @@ def edit_post(*, session: Session, actor_id: object, post_id: object, body: obje
         raise NotAllowed("This thread is locked.")
     post.body, post.edited_at = _clean_body(body), utcnow()
     session.add(post)
+    session.flush()
     return post
 
 
@@ -366,6 +367,7 @@ def set_post_hidden(*, session: Session, actor_id: object, post_id: object, hidd
     _require_moderator(role)
     post.hidden_at = (post.hidden_at or utcnow()) if hidden else None
     session.add(post)
+    session.flush()
     return hidden
 
 
@@ -389,6 +391,7 @@ def set_thread_flags(
     if locked is not None:
         thread.locked = locked  # type: ignore[assignment]
     session.add(thread)
+    session.flush()
     return thread
 
 

@@ -288,6 +288,7 @@ def edit_team(*, session: Session, actor_id: object, team_id: object, **form: ob
     for key, value in _fields(form).items():
         setattr(team, key, value)
     session.add(team)
+    session.flush()
     return team
 
 
@@ -650,6 +651,7 @@ def set_role(
         raise NotAllowed("Hand the captaincy over instead.")
     target.role = role  # type: ignore[assignment]
     session.add(target)
+    session.flush()
     return role  # type: ignore[return-value]
 
 
