@@ -28,6 +28,7 @@ from social_market.pages import (
     sell_pages,
     settings_pages,
     social_pages,
+    team_pages,
 )
 from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
@@ -70,6 +71,12 @@ from social_market.state.social import (
     PrivacySettingsState,
     ProfileActivityState,
     ShopPostsState,
+)
+from social_market.state.teams import (
+    TeamManageState,
+    TeamPageState,
+    TeamsDirectoryState,
+    ThreadState,
 )
 
 api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -285,6 +292,13 @@ app.add_page(
     title="Notifications · Settings · Social Market",
     on_load=NotificationSettingsState.load,
 )
+for page_fn, route, title, state in (
+    (team_pages.teams_page, urls.TEAMS, "Teams", TeamsDirectoryState),
+    (team_pages.team_page, urls.TEAM, "Team", TeamPageState),
+    (team_pages.thread_page, urls.TEAM_THREAD, "Team forum", ThreadState),
+    (team_pages.team_manage_page, urls.TEAM_MANAGE, "Manage the team", TeamManageState),
+):
+    app.add_page(page_fn, route=route, title=f"{title} · Social Market", on_load=state.load)
 app.add_page(
     people_pages.not_found_page, route="404", title="Not found · Social Market", on_load=load
 )

@@ -39,6 +39,10 @@ SELL_SHOP = "/sell/shop"  # open / edit one's shop
 SELL_LISTING_NEW = "/sell/listings/new"
 SELL_LISTING_EDIT = "/sell/listings/[listing]"
 SELL_ORDERS = "/sell/orders"
+TEAMS = "/teams"
+TEAM = "/team/[slug]"
+TEAM_THREAD = "/team/[slug]/thread/[thread]"
+TEAM_MANAGE = "/team/[slug]/manage"
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 
 
