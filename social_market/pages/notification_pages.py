@@ -111,6 +111,7 @@ def notification_settings_page() -> rx.Component:
                                 style={"display": "flex", "gap": "8px", "align-items": "center"},
                             )
                             for kind in KINDS
+                            if kind in KIND_LABELS
                         ],
                         rx.heading(t("Email"), size="4", as_="h2"),
                         rx.el.label(

@@ -467,7 +467,7 @@ def threads(
             break
         stmt = select(ForumThread).where(
             ForumThread.team_id == team.id,
-            ForumThread.pinned.is_(pinned),  # type: ignore[attr-defined]
+            ForumThread.pinned == pinned,
         )
         if before is not None:
             stmt = stmt.where(ForumThread.last_post_id < before)
