@@ -11,6 +11,7 @@ from social_market.db import get_engine, session_scope
 from social_market.demo.generator import DEMO_PASSWORD, MODERATOR, NAMED, add_moderator, generate
 from social_market.demo.market import generate_market
 from social_market.demo.social import generate_social
+from social_market.demo.teams import generate_teams
 from social_market.demo.trust import generate_reviews
 from social_market.migrations import check_schema
 from social_market.models import User
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             review_count = generate_reviews(
                 session, buyer_ids=buyers, shop_ids=market.shop_ids, seed=args.seed
             )
+            team_count = generate_teams(session, user_ids=summary.user_ids, seed=args.seed)
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
     # As the nightly job would: "people with your taste also loved…" on first start.
@@ -68,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             f" purchases, {social.comments} comments, {social.conversations} conversations,"
             f" {review_count} reviews."
         )
+        print(f"  {team_count} teams with forum threads.")
         print(f"  recommendations computed for {computed.get('users', 0)} people.")
     for handle, email, *_ in NAMED:
         print(f"  sign in as {email} / {DEMO_PASSWORD}   (profile /u/{handle})")

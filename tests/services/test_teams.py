@@ -328,3 +328,24 @@ def test_forged_and_unknown_team_ids_are_not_found(db):
             teams.join(session=db, actor_id=actor.id, team_id=ref)
     with pytest.raises(NotAllowed):
         teams.join(session=db, actor_id=None, team_id=1)
+
+
+def test_demo_teams_have_members_threads_a_private_team_and_a_pending_request(db):
+    from social_market.demo.generator import generate
+    from social_market.demo.teams import generate_teams
+    from social_market.models import ForumThread
+
+    people = generate(db, users=12, seed=5, with_avatars=False)
+    assert generate_teams(db, user_ids=people.user_ids, seed=5) == 4
+    anna, ben = people.user_ids[:2]
+    rows = db.exec(select(Team)).all()
+    assert any(t.private for t in rows) and all(t.member_count >= 2 for t in rows)
+    assert all(t.thread_count >= 1 for t in rows)
+    dyers = next(t for t in rows if t.join_policy == "request" and not t.private)
+    assert dyers.captain_id == anna
+    assert [p.user_id for p in teams.join_requests(session=db, actor_id=anna, team_id=dyers.id)]
+    assert db.get(TeamMember, (dyers.id, ben)).state == "requested"
+    threads = db.exec(select(ForumThread)).all()
+    assert sum(t.reply_count for t in threads) >= 10 and any(t.pinned for t in threads)
+    # The limits are back to what people get.
+    assert str(teams.TEAMS_PER_DAY) == str(teams.parse("3/day"))
