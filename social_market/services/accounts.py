@@ -619,6 +619,7 @@ def delete_account(
         data_export,
         feed,
         follows,
+        forums,
         likes,
         messaging,
         notifications,
@@ -627,6 +628,7 @@ def delete_account(
         reviews,
         shares,
         shops,
+        teams,
     )
 
     shops.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type]
@@ -643,6 +645,8 @@ def delete_account(
         messaging,
         reviews,
         recommendations,
+        forums,
+        teams,
     ):
         social.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type, attr-defined]
     if old_avatar:

@@ -395,6 +395,21 @@ def set_thread_flags(
     return thread
 
 
+def erase_for_deleted_account(*, session: Session, user_id: int) -> None:
+    """A deleted account's posts lose their text (threads keep their shape)."""
+    for post in list(
+        session.exec(
+            select(ForumPost).where(
+                ForumPost.author_id == user_id,
+                ForumPost.deleted_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+    ):
+        thread = session.get(ForumThread, post.thread_id)
+        if thread is not None:
+            _soft_delete(session, post, thread)
+
+
 def set_hidden_by_site(session: Session, post_id: int, hidden: bool) -> None:
     """Site moderators (reports) hide or show a post."""
     post = session.get(ForumPost, post_id)

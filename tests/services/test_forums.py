@@ -380,3 +380,19 @@ def test_forged_ids_and_types_are_refused(db, crew):
         forums.set_post_hidden(
             session=db, actor_id=captain.id, post_id=thread.last_post_id, hidden="1"
         )
+
+
+def test_a_deleted_account_loses_its_posts_text_and_its_captaincy_passes_on(db, crew):
+    from social_market.services import accounts
+    from tests.factories import PASSWORD
+
+    team, captain, mod, member, _ = crew
+    thread = _thread(db, team, member)
+    post = _reply(db, thread, captain, body="captain's words")
+    accounts.delete_account(session=db, user_id=captain.id, password=PASSWORD)
+    gone = _fresh(db, ForumPost, post.id)
+    assert gone.body == "" and gone.deleted_at is not None
+    assert _fresh(db, ForumThread, thread.id).reply_count == 0
+    t = _fresh(db, Team, team.id)
+    assert t.captain_id == mod.id and t.member_count == 2
+    assert teams.role_of(db, team.id, mod.id) == "captain"
