@@ -206,7 +206,8 @@ def _build(engine, *, users: int, teams: int, threads: int, posts: int, big: int
                 )
     analyze(engine, ("user_account", "team", "team_member", "forum_thread", "forum_post"))
     _log(f"  teams, threads, posts, analyze: {time.perf_counter() - started:.0f} s")
-    return {"members_of_big": members[1], "threads": opened, "big_replies": reply_count[1]}
+    public = [t for t in opened if thread_team[t - 1] != 2]  # team 2 is private
+    return {"members_of_big": members[1], "threads": public, "big_replies": reply_count[1]}
 
 
 def _measure(engine, runs: int, built: dict) -> dict:

@@ -21,21 +21,21 @@ from datetime import timedelta
 
 from limits import parse
 from pydantic import BaseModel
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, update
 from sqlmodel import Session, select
 
 from social_market.i18n.catalog import N_
 from social_market.i18n.format import format_ago
 from social_market.models import Block, ForumPost, ForumThread, Team, User, utcnow
 from social_market.models.notification import N_TEAM
-from social_market.models.teams import CAPTAIN, MODERATOR
+from social_market.models.teams import CAPTAIN, JOINED, MODERATOR, TeamMember
 from social_market.services import profiles, ratelimit
 from social_market.services.accounts import require_user
 from social_market.services.blocks import is_blocked_between
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
-from social_market.services.ids import as_id, id_in
+from social_market.services.ids import as_id
 from social_market.services.rich_text import Segment, segments
-from social_market.services.teams import role_of, team_by_ref, team_url
+from social_market.services.teams import team_url
 from social_market.services.text import clean_text
 
 POSTS_PER_MINUTE = parse("5/minute")
@@ -116,27 +116,78 @@ def _gone() -> NotFound:
 # ---------------------------------------------------------------------- access
 
 
-def _inside(session: Session, viewer_id: int | None, ref: object) -> tuple[Team, str]:
-    """The team and the viewer's role, if the viewer may read its forum."""
-    team = team_by_ref(session, ref)
-    role = role_of(session, team.id or 0, viewer_id)
-    if team.private and not role:
+def _member_join(viewer_id: int | None):
+    """ON clause: the viewer's joined membership of the team (none when signed out)."""
+    return and_(
+        TeamMember.team_id == Team.id,
+        TeamMember.user_id == (viewer_id or 0),
+        TeamMember.state == JOINED,
+    )
+
+
+def _live_author(column):
+    return and_(
+        User.id == column,
+        User.deleted_at.is_(None),  # type: ignore[union-attr]
+        User.suspended_at.is_(None),  # type: ignore[union-attr]
+    )
+
+
+def _check_team(team: Team | None, role: str | None) -> tuple[Team, str]:
+    if team is None or team.hidden_at is not None or (team.private and not role):
         raise NotFound("We couldn't find that team.")
-    return team, role
+    return team, role or ""
+
+
+def _inside(session: Session, viewer_id: int | None, ref: object) -> tuple[Team, str]:
+    """The team and the viewer's role, if the viewer may read its forum (one query)."""
+    stmt = select(Team, TeamMember.role).outerjoin(TeamMember, _member_join(viewer_id))
+    if isinstance(ref, str) and not ref.strip().isdigit():
+        slug = ref.strip().lower()
+        if not 1 <= len(slug) <= 40:
+            raise NotFound("We couldn't find that team.")
+        stmt = stmt.where(Team.slug == slug)
+    else:
+        tid = as_id(ref)
+        if tid is None:
+            raise NotFound("We couldn't find that team.")
+        stmt = stmt.where(Team.id == tid)
+    row = session.exec(stmt).first()
+    return _check_team(*(row if row is not None else (None, None)))
+
+
+def _thread_full(
+    session: Session, viewer_id: int | None, thread_id: object, team_ref: object = None
+) -> tuple[ForumThread, Team, str, User | None]:
+    """The thread, its team, the viewer's role and the thread's author (if still an
+    active account), in one query; NotFound unless the viewer may read it."""
+    tid = as_id(thread_id)
+    if tid is None:
+        raise _gone()
+    row = session.exec(
+        select(ForumThread, Team, TeamMember.role, User)
+        .join(Team, Team.id == ForumThread.team_id)  # type: ignore[arg-type]
+        .outerjoin(TeamMember, _member_join(viewer_id))
+        .outerjoin(User, _live_author(ForumThread.author_id))
+        .where(ForumThread.id == tid)
+    ).first()
+    if row is None:
+        raise _gone()
+    thread, team, role, author = row
+    team, role = _check_team(team, role)
+    if team_ref is not None and (
+        not isinstance(team_ref, str) or team_ref.strip().lower() != team.slug
+    ):
+        raise _gone()
+    if thread.hidden_at is not None and role not in (CAPTAIN, MODERATOR):
+        raise _gone()
+    return thread, team, role, author
 
 
 def _thread(
     session: Session, viewer_id: int | None, thread_id: object, team_ref: object = None
 ) -> tuple[ForumThread, Team, str]:
-    tid = as_id(thread_id)
-    thread = session.get(ForumThread, tid) if tid else None
-    if thread is None:
-        raise _gone()
-    team, role = _inside(session, viewer_id, thread.team_id)
-    if team_ref is not None and team_by_ref(session, team_ref).id != team.id:
-        raise _gone()
-    if thread.hidden_at is not None and role not in (CAPTAIN, MODERATOR):
-        raise _gone()
+    thread, team, role, _author = _thread_full(session, viewer_id, thread_id, team_ref)
     return thread, team, role
 
 
@@ -422,21 +473,6 @@ def set_hidden_by_site(session: Session, post_id: int, hidden: bool) -> None:
 # ---------------------------------------------------------------------- reading
 
 
-def _authors(session: Session, ids: set[int]) -> dict[int, User]:
-    if not ids:
-        return {}
-    return {
-        u.id: u  # type: ignore[misc]
-        for u in session.exec(
-            select(User).where(
-                id_in(session, User.id, ids),  # type: ignore[arg-type]
-                User.deleted_at.is_(None),  # type: ignore[union-attr]
-                User.suspended_at.is_(None),  # type: ignore[union-attr]
-            )
-        )
-    }
-
-
 def _thread_card(
     t: ForumThread, slug: str, authors: dict[int, User], now, locale: str | None
 ) -> ThreadCard:
@@ -469,10 +505,12 @@ def threads(
     locale: str | None = None,
 ) -> ThreadPage:
     """A team's threads: pinned first, then by latest post; keyset pages. Each part is
-    read along the index ``(team_id, pinned, last_post_id)``; authors in one query."""
+    read along the index ``(team_id, pinned, last_post_id)`` with its authors joined:
+    three statements in all."""
     team, role = _inside(session, viewer_id, team_ref)
     after = _decode_thread_cursor(cursor)
     rows: list[ForumThread] = []
+    authors: dict[int, User] = {}
     sections = [(True, None), (False, None)]
     if after is not None:
         sections = [(True, after[1]), (False, None)] if after[0] else [(False, after[1])]
@@ -480,23 +518,26 @@ def threads(
         want = THREADS_PAGE + 1 - len(rows)
         if want <= 0:
             break
-        stmt = select(ForumThread).where(
-            ForumThread.team_id == team.id,
-            ForumThread.pinned == pinned,
+        stmt = (
+            select(ForumThread, User)
+            .outerjoin(User, _live_author(ForumThread.author_id))
+            .where(ForumThread.team_id == team.id, ForumThread.pinned == pinned)
         )
         if before is not None:
             stmt = stmt.where(ForumThread.last_post_id < before)
         if role not in (CAPTAIN, MODERATOR):
             stmt = stmt.where(ForumThread.hidden_at.is_(None))  # type: ignore[union-attr]
-        rows.extend(
-            session.exec(stmt.order_by(ForumThread.last_post_id.desc()).limit(want))  # type: ignore[attr-defined]
-        )
+        for thread, author in session.exec(
+            stmt.order_by(ForumThread.last_post_id.desc()).limit(want)  # type: ignore[attr-defined]
+        ):
+            rows.append(thread)
+            if author is not None:
+                authors[author.id] = author  # type: ignore[index]
     more = len(rows) > THREADS_PAGE
     rows = rows[:THREADS_PAGE]
     nxt = ""
     if more and rows:
         nxt = f"{'p' if rows[-1].pinned else 'n'}:{rows[-1].last_post_id}"
-    authors = _authors(session, {t.author_id for t in rows})
     now = utcnow()
     return ThreadPage(
         threads=[_thread_card(t, team.slug, authors, now, locale) for t in rows],
@@ -517,21 +558,39 @@ def thread_view(
 
     Deleted posts are left out; hidden ones reach only their author and the team's
     moderators; posts by people the viewer blocked (or by deleted or suspended accounts)
-    are left out. Three queries for a page: posts, authors, the viewer's blocks.
+    are left out. Three statements for a page: the thread with its team, the viewer's
+    role and its author; the posts with their authors; the blocks touching the viewer.
     """
-    thread, team, role = _thread(session, viewer_id, thread_id, team_ref)
+    thread, team, role, starter = _thread_full(session, viewer_id, thread_id, team_ref)
     moderates = role in (CAPTAIN, MODERATOR)
     after = as_id(cursor) if cursor not in (None, "") else None
-    stmt = select(ForumPost).where(ForumPost.thread_id == thread.id)
+    stmt = (
+        select(ForumPost, User)
+        .outerjoin(User, _live_author(ForumPost.author_id))
+        .where(ForumPost.thread_id == thread.id)
+    )
     if after is not None:
         stmt = stmt.where(ForumPost.id > after)  # type: ignore[operator]
-    rows = list(session.exec(stmt.order_by(ForumPost.id).limit(POSTS_PAGE + 1)))  # type: ignore[arg-type]
-    more = len(rows) > POSTS_PAGE
-    rows = rows[:POSTS_PAGE]
+    fetched = list(session.exec(stmt.order_by(ForumPost.id).limit(POSTS_PAGE + 1)))  # type: ignore[arg-type]
+    more = len(fetched) > POSTS_PAGE
+    fetched = fetched[:POSTS_PAGE]
+    rows = [p for p, _ in fetched]
+    authors: dict[int, User] = {u.id: u for _, u in fetched if u is not None}  # type: ignore[misc]
+    if starter is not None:
+        authors[starter.id] = starter  # type: ignore[index]
     blocked: set[int] = set()
+    blocked_by_starter = False
     if viewer_id is not None:
-        blocked = set(session.exec(select(Block.blocked_id).where(Block.blocker_id == viewer_id)))
-    authors = _authors(session, {p.author_id for p in rows} | {thread.author_id})
+        for blocker, blocked_id in session.exec(
+            select(Block.blocker_id, Block.blocked_id).where(
+                (Block.blocker_id == viewer_id)
+                | ((Block.blocked_id == viewer_id) & (Block.blocker_id == thread.author_id))
+            )
+        ):
+            if blocker == viewer_id:
+                blocked.add(blocked_id)
+            else:
+                blocked_by_starter = True
     now = utcnow()
     first_id = rows[0].id if rows and after is None else None
 
@@ -573,7 +632,7 @@ def thread_view(
         why = N_("Join the team to reply.")
     elif thread.locked:
         why = N_("This thread is locked.")
-    elif is_blocked_between(session, viewer_id, thread.author_id):
+    elif viewer_id != thread.author_id and (thread.author_id in blocked or blocked_by_starter):
         why = N_("You can't reply in this thread.")
     return ThreadView(
         thread=_thread_card(thread, team.slug, authors, now, locale),
