@@ -21,7 +21,8 @@ from datetime import timedelta
 
 from limits import parse
 from pydantic import BaseModel
-from sqlalchemy import and_, func, update
+from sqlalchemy import and_, func, literal, tuple_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from social_market.i18n.catalog import N_
@@ -158,22 +159,30 @@ def _inside(session: Session, viewer_id: int | None, ref: object) -> tuple[Team,
 
 def _thread_full(
     session: Session, viewer_id: int | None, thread_id: object, team_ref: object = None
-) -> tuple[ForumThread, Team, str, User | None]:
-    """The thread, its team, the viewer's role and the thread's author (if still an
-    active account), in one query; NotFound unless the viewer may read it."""
+) -> tuple[ForumThread, Team, str, User | None, bool]:
+    """The thread, its team, the viewer's role, the thread's author (if still an active
+    account) and whether a block stands between the viewer and that author, in one
+    query; NotFound unless the viewer may read it."""
     tid = as_id(thread_id)
     if tid is None:
         raise _gone()
+    me = viewer_id or 0
+    mine, theirs = aliased(Block), aliased(Block)
     row = session.exec(
-        select(ForumThread, Team, TeamMember.role, User)
+        select(ForumThread, Team, TeamMember.role, User, mine.blocker_id, theirs.blocker_id)
         .join(Team, Team.id == ForumThread.team_id)  # type: ignore[arg-type]
         .outerjoin(TeamMember, _member_join(viewer_id))
         .outerjoin(User, _live_author(ForumThread.author_id))
+        .outerjoin(mine, and_(mine.blocker_id == me, mine.blocked_id == ForumThread.author_id))
+        .outerjoin(
+            theirs, and_(theirs.blocker_id == ForumThread.author_id, theirs.blocked_id == me)
+        )
         .where(ForumThread.id == tid)
     ).first()
     if row is None:
         raise _gone()
-    thread, team, role, author = row
+    thread, team, role, author, i_blocked, they_blocked = row
+    blocked = i_blocked is not None or they_blocked is not None
     team, role = _check_team(team, role)
     if team_ref is not None and (
         not isinstance(team_ref, str) or team_ref.strip().lower() != team.slug
@@ -181,13 +190,13 @@ def _thread_full(
         raise _gone()
     if thread.hidden_at is not None and role not in (CAPTAIN, MODERATOR):
         raise _gone()
-    return thread, team, role, author
+    return thread, team, role, author, blocked
 
 
 def _thread(
     session: Session, viewer_id: int | None, thread_id: object, team_ref: object = None
 ) -> tuple[ForumThread, Team, str]:
-    thread, team, role, _author = _thread_full(session, viewer_id, thread_id, team_ref)
+    thread, team, role, _author, _blocked = _thread_full(session, viewer_id, thread_id, team_ref)
     return thread, team, role
 
 
@@ -504,35 +513,35 @@ def threads(
     cursor: object = "",
     locale: str | None = None,
 ) -> ThreadPage:
-    """A team's threads: pinned first, then by latest post; keyset pages. Each part is
-    read along the index ``(team_id, pinned, last_post_id)`` with its authors joined:
-    three statements in all."""
+    """A team's threads: pinned first, then by latest post; keyset pages on
+    ``(pinned, last_post_id)``, read backwards along the index ``(team_id, pinned,
+    last_post_id)`` with the authors joined. Two statements: the team with the viewer's
+    role, and the page."""
     team, role = _inside(session, viewer_id, team_ref)
     after = _decode_thread_cursor(cursor)
+    stmt = (
+        select(ForumThread, User)
+        .outerjoin(User, _live_author(ForumThread.author_id))
+        .where(ForumThread.team_id == team.id)
+    )
+    if after is not None:
+        stmt = stmt.where(
+            tuple_(ForumThread.pinned, ForumThread.last_post_id)
+            < tuple_(literal(after[0]), literal(after[1]))
+        )
+    if role not in (CAPTAIN, MODERATOR):
+        stmt = stmt.where(ForumThread.hidden_at.is_(None))  # type: ignore[union-attr]
     rows: list[ForumThread] = []
     authors: dict[int, User] = {}
-    sections = [(True, None), (False, None)]
-    if after is not None:
-        sections = [(True, after[1]), (False, None)] if after[0] else [(False, after[1])]
-    for pinned, before in sections:
-        want = THREADS_PAGE + 1 - len(rows)
-        if want <= 0:
-            break
-        stmt = (
-            select(ForumThread, User)
-            .outerjoin(User, _live_author(ForumThread.author_id))
-            .where(ForumThread.team_id == team.id, ForumThread.pinned == pinned)
-        )
-        if before is not None:
-            stmt = stmt.where(ForumThread.last_post_id < before)
-        if role not in (CAPTAIN, MODERATOR):
-            stmt = stmt.where(ForumThread.hidden_at.is_(None))  # type: ignore[union-attr]
-        for thread, author in session.exec(
-            stmt.order_by(ForumThread.last_post_id.desc()).limit(want)  # type: ignore[attr-defined]
-        ):
-            rows.append(thread)
-            if author is not None:
-                authors[author.id] = author  # type: ignore[index]
+    for thread, author in session.exec(
+        stmt.order_by(
+            ForumThread.pinned.desc(),  # type: ignore[attr-defined]
+            ForumThread.last_post_id.desc(),  # type: ignore[attr-defined]
+        ).limit(THREADS_PAGE + 1)
+    ):
+        rows.append(thread)
+        if author is not None:
+            authors[author.id] = author  # type: ignore[index]
     more = len(rows) > THREADS_PAGE
     rows = rows[:THREADS_PAGE]
     nxt = ""
@@ -558,15 +567,22 @@ def thread_view(
 
     Deleted posts are left out; hidden ones reach only their author and the team's
     moderators; posts by people the viewer blocked (or by deleted or suspended accounts)
-    are left out. Three statements for a page: the thread with its team, the viewer's
-    role and its author; the posts with their authors; the blocks touching the viewer.
+    are left out. Two statements for a page: the thread with its team, the viewer's
+    role, its author and any block between the two; the posts with their authors and
+    whether the viewer blocked each.
     """
-    thread, team, role, starter = _thread_full(session, viewer_id, thread_id, team_ref)
+    thread, team, role, starter, blocked_between = _thread_full(
+        session, viewer_id, thread_id, team_ref
+    )
     moderates = role in (CAPTAIN, MODERATOR)
     after = as_id(cursor) if cursor not in (None, "") else None
     stmt = (
-        select(ForumPost, User)
+        select(ForumPost, User, Block.blocked_id)
         .outerjoin(User, _live_author(ForumPost.author_id))
+        .outerjoin(
+            Block,
+            and_(Block.blocker_id == (viewer_id or 0), Block.blocked_id == ForumPost.author_id),
+        )
         .where(ForumPost.thread_id == thread.id)
     )
     if after is not None:
@@ -574,23 +590,11 @@ def thread_view(
     fetched = list(session.exec(stmt.order_by(ForumPost.id).limit(POSTS_PAGE + 1)))  # type: ignore[arg-type]
     more = len(fetched) > POSTS_PAGE
     fetched = fetched[:POSTS_PAGE]
-    rows = [p for p, _ in fetched]
-    authors: dict[int, User] = {u.id: u for _, u in fetched if u is not None}  # type: ignore[misc]
+    rows = [p for p, _, _ in fetched]
+    authors: dict[int, User] = {u.id: u for _, u, _ in fetched if u is not None}  # type: ignore[misc]
     if starter is not None:
         authors[starter.id] = starter  # type: ignore[index]
-    blocked: set[int] = set()
-    blocked_by_starter = False
-    if viewer_id is not None:
-        for blocker, blocked_id in session.exec(
-            select(Block.blocker_id, Block.blocked_id).where(
-                (Block.blocker_id == viewer_id)
-                | ((Block.blocked_id == viewer_id) & (Block.blocker_id == thread.author_id))
-            )
-        ):
-            if blocker == viewer_id:
-                blocked.add(blocked_id)
-            else:
-                blocked_by_starter = True
+    blocked = {b for _, _, b in fetched if b is not None}
     now = utcnow()
     first_id = rows[0].id if rows and after is None else None
 
@@ -632,7 +636,7 @@ def thread_view(
         why = N_("Join the team to reply.")
     elif thread.locked:
         why = N_("This thread is locked.")
-    elif viewer_id != thread.author_id and (thread.author_id in blocked or blocked_by_starter):
+    elif viewer_id != thread.author_id and blocked_between:
         why = N_("You can't reply in this thread.")
     return ThreadView(
         thread=_thread_card(thread, team.slug, authors, now, locale),
