@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import NamedTuple
 
 from limits import parse
 from pydantic import BaseModel
@@ -134,6 +135,22 @@ def _live_author(column):
     )
 
 
+class Author(NamedTuple):
+    """What pages show of a post's or thread's author (not the whole account row)."""
+
+    id: int
+    handle: str
+    display_name: str
+    avatar_key: str | None
+
+
+_AUTHOR = (User.id, User.handle, User.display_name, User.avatar_key)
+
+
+def _author(uid, handle, name, avatar) -> Author | None:
+    return None if uid is None else Author(uid, handle, name, avatar)
+
+
 def _check_team(team: Team | None, role: str | None) -> tuple[Team, str]:
     if team is None or team.hidden_at is not None or (team.private and not role):
         raise NotFound("We couldn't find that team.")
@@ -159,7 +176,7 @@ def _inside(session: Session, viewer_id: int | None, ref: object) -> tuple[Team,
 
 def _thread_full(
     session: Session, viewer_id: int | None, thread_id: object, team_ref: object = None
-) -> tuple[ForumThread, Team, str, User | None, bool]:
+) -> tuple[ForumThread, Team, str, Author | None, bool]:
     """The thread, its team, the viewer's role, the thread's author (if still an active
     account) and whether a block stands between the viewer and that author, in one
     query; NotFound unless the viewer may read it."""
@@ -169,7 +186,7 @@ def _thread_full(
     me = viewer_id or 0
     mine, theirs = aliased(Block), aliased(Block)
     row = session.exec(
-        select(ForumThread, Team, TeamMember.role, User, mine.blocker_id, theirs.blocker_id)
+        select(ForumThread, Team, TeamMember.role, *_AUTHOR, mine.blocker_id, theirs.blocker_id)
         .join(Team, Team.id == ForumThread.team_id)  # type: ignore[arg-type]
         .outerjoin(TeamMember, _member_join(viewer_id))
         .outerjoin(User, _live_author(ForumThread.author_id))
@@ -181,7 +198,8 @@ def _thread_full(
     ).first()
     if row is None:
         raise _gone()
-    thread, team, role, author, i_blocked, they_blocked = row
+    thread, team, role, uid, handle, name, avatar, i_blocked, they_blocked = row
+    author = _author(uid, handle, name, avatar)
     blocked = i_blocked is not None or they_blocked is not None
     team, role = _check_team(team, role)
     if team_ref is not None and (
@@ -483,7 +501,7 @@ def set_hidden_by_site(session: Session, post_id: int, hidden: bool) -> None:
 
 
 def _thread_card(
-    t: ForumThread, slug: str, authors: dict[int, User], now, locale: str | None
+    t: ForumThread, slug: str, authors: dict[int, Author], now, locale: str | None
 ) -> ThreadCard:
     author = authors.get(t.author_id)
     return ThreadCard(
@@ -520,7 +538,7 @@ def threads(
     team, role = _inside(session, viewer_id, team_ref)
     after = _decode_thread_cursor(cursor)
     stmt = (
-        select(ForumThread, User)
+        select(ForumThread, *_AUTHOR)
         .outerjoin(User, _live_author(ForumThread.author_id))
         .where(ForumThread.team_id == team.id)
     )
@@ -532,16 +550,16 @@ def threads(
     if role not in (CAPTAIN, MODERATOR):
         stmt = stmt.where(ForumThread.hidden_at.is_(None))  # type: ignore[union-attr]
     rows: list[ForumThread] = []
-    authors: dict[int, User] = {}
-    for thread, author in session.exec(
+    authors: dict[int, Author] = {}
+    for thread, *who in session.exec(
         stmt.order_by(
             ForumThread.pinned.desc(),  # type: ignore[attr-defined]
             ForumThread.last_post_id.desc(),  # type: ignore[attr-defined]
         ).limit(THREADS_PAGE + 1)
     ):
         rows.append(thread)
-        if author is not None:
-            authors[author.id] = author  # type: ignore[index]
+        if (author := _author(*who)) is not None:
+            authors[author.id] = author
     more = len(rows) > THREADS_PAGE
     rows = rows[:THREADS_PAGE]
     nxt = ""
@@ -577,7 +595,7 @@ def thread_view(
     moderates = role in (CAPTAIN, MODERATOR)
     after = as_id(cursor) if cursor not in (None, "") else None
     stmt = (
-        select(ForumPost, User, Block.blocked_id)
+        select(ForumPost, *_AUTHOR, Block.blocked_id)
         .outerjoin(User, _live_author(ForumPost.author_id))
         .outerjoin(
             Block,
@@ -590,11 +608,11 @@ def thread_view(
     fetched = list(session.exec(stmt.order_by(ForumPost.id).limit(POSTS_PAGE + 1)))  # type: ignore[arg-type]
     more = len(fetched) > POSTS_PAGE
     fetched = fetched[:POSTS_PAGE]
-    rows = [p for p, _, _ in fetched]
-    authors: dict[int, User] = {u.id: u for _, u, _ in fetched if u is not None}  # type: ignore[misc]
+    rows = [row[0] for row in fetched]
+    authors = {a.id: a for row in fetched if (a := _author(*row[1:5])) is not None}
     if starter is not None:
-        authors[starter.id] = starter  # type: ignore[index]
-    blocked = {b for _, _, b in fetched if b is not None}
+        authors[starter.id] = starter
+    blocked = {row[5] for row in fetched if row[5] is not None}
     now = utcnow()
     first_id = rows[0].id if rows and after is None else None
 
