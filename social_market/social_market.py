@@ -32,6 +32,7 @@ from social_market.pages import (
     sell_pages,
     settings_pages,
     social_pages,
+    team_pages,
     wish_pages,
 )
 from social_market.settings import PROJECT_ROOT
@@ -90,6 +91,12 @@ from social_market.state.social import (
     PrivacySettingsState,
     ProfileActivityState,
     ShopPostsState,
+)
+from social_market.state.teams import (
+    TeamManageState,
+    TeamPageState,
+    TeamsDirectoryState,
+    ThreadState,
 )
 from social_market.state.wishes import (
     MakerWishesState,
@@ -386,6 +393,10 @@ for page_fn, route, title, state in (
     (wish_pages.wish_page, urls.WISH, "Wish", WishPageState),
     (wish_pages.maker_wishes_page, urls.SELL_WISHES, "Wishes for your shop", MakerWishesState),
     (wish_pages.reserved_page, urls.RESERVED, "Reserved for you", ReservedState),
+    (team_pages.teams_page, urls.TEAMS, "Teams", TeamsDirectoryState),
+    (team_pages.team_page, urls.TEAM, "Team", TeamPageState),
+    (team_pages.thread_page, urls.TEAM_THREAD, "Team forum", ThreadState),
+    (team_pages.team_manage_page, urls.TEAM_MANAGE, "Manage the team", TeamManageState),
 ):
     app.add_page(page_fn, route=route, title=f"{title} · Social Market", on_load=state.load)
 app.add_page(

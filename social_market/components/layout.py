@@ -160,6 +160,17 @@ def header() -> rx.Component:
             rx.spacer(),
             language_switcher(class_name="sm-hide-mobile"),
             rx.color_mode.button(size="2", variant="ghost", aria_label=t("Toggle dark mode")),
+            rx.link(
+                rx.icon("users", size=20, aria_hidden="true"),
+                rx.text.span(t("Teams"), class_name="sm-hide-mobile"),
+                href=urls.TEAMS,
+                aria_label=t("Teams"),
+                display="flex",
+                align_items="center",
+                gap="4px",
+                color=rx.color("gray", 12),
+                id="teams-link",
+            ),
             rx.cond(
                 AuthState.signed_in,
                 rx.link(
@@ -237,6 +248,7 @@ def footer() -> rx.Component:
             rx.spacer(),
             rx.hstack(
                 rx.link(t("People"), href=urls.PEOPLE, size="2"),
+                rx.link(t("Teams"), href=urls.TEAMS, size="2"),
                 rx.cond(
                     AuthState.signed_in,
                     rx.link(t("Settings"), href=urls.SETTINGS, size="2"),

@@ -15,6 +15,7 @@ from social_market.demo.market import generate_market
 from social_market.demo.offers import generate_offers
 from social_market.demo.rewards import generate_rewards
 from social_market.demo.social import generate_social
+from social_market.demo.teams import generate_teams
 from social_market.demo.trust import generate_reviews
 from social_market.demo.wishes import generate_wishes
 from social_market.migrations import check_schema
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             groups = generate_group_orders(
                 session, buyer_ids=buyers, listing_ids=market.listing_ids, seed=args.seed
             )
+            team_count = generate_teams(session, user_ids=summary.user_ids, seed=args.seed)
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
     # As the nightly job would: "people with your taste also loved…" on first start.
@@ -96,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             f" {len(groups.open_ids or [])} open and {len(groups.reached_ids or [])} reached"
             " group orders."
         )
+        print(f"  {team_count} teams with forum threads.")
         print(f"  recommendations computed for {computed.get('users', 0)} people.")
     for handle, email, *_ in NAMED:
         print(f"  sign in as {email} / {DEMO_PASSWORD}   (profile /u/{handle})")

@@ -634,6 +634,7 @@ def delete_account(
         data_export,
         feed,
         follows,
+        forums,
         likes,
         messaging,
         notifications,
@@ -642,6 +643,7 @@ def delete_account(
         reviews,
         shares,
         shops,
+        teams,
         wishes,
     )
 
@@ -660,6 +662,8 @@ def delete_account(
         reviews,
         recommendations,
         wishes,
+        forums,
+        teams,
     ):
         social.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type, attr-defined]
     if old_avatar:

@@ -37,6 +37,7 @@ from social_market.models.notification import (
     N_REPLY,
     N_REVIEW,
     N_REWARD,
+    N_TEAM,
     N_WISH,
 )
 from social_market.services import live, profiles
@@ -96,6 +97,10 @@ TEMPLATES: dict[str, str] = {
         "The group order for {snippet} ended without reaching its target. Nobody was charged."
     ),
     "group:cancelled": N_("The group order for {snippet} was cancelled. Nobody was charged."),
+    "team": N_("{name}: news from your team {snippet}"),
+    "team:request": N_("{name} asks to join your team {snippet}"),
+    "team:approved": N_("{name} let you into the team {snippet}"),
+    "team:reply": N_("{name} replied in your thread {snippet}"),
 }
 KIND_LABELS = {
     N_FOLLOW: N_("New followers"),
@@ -110,6 +115,7 @@ KIND_LABELS = {
     N_WISH: N_("Wishes: new wishes for my shop, answers to mine, what I pledged for"),
     N_REWARD: N_("Reward points I earn"),
     N_GROUP: N_("Group orders I'm in: target reached, ended, cancelled"),
+    N_TEAM: N_("Teams: requests to join, and replies in my threads"),
 }
 
 

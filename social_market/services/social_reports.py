@@ -321,3 +321,53 @@ class WishTarget(reports.TargetAdapter):
 
 
 reports.register_target("wish", WishTarget())
+
+
+class ForumPostTarget(reports.TargetAdapter):
+    """A post in a team's forum. Only people who can read it (members, for a private
+    team) can report it; hidden, only its author and the team's moderators see it."""
+
+    label = N_("Forum post")
+
+    def load(self, session: Session, ids: Sequence[int]) -> dict[int, reports.TargetInfo]:
+        from social_market.models import ForumPost, ForumThread, Team
+
+        rows = session.exec(
+            select(ForumPost, ForumThread.title, Team.slug)
+            .join(ForumThread, ForumThread.id == ForumPost.thread_id)  # type: ignore[arg-type]
+            .join(Team, Team.id == ForumThread.team_id)  # type: ignore[arg-type]
+            .where(id_in(session, ForumPost.id, list(ids)))  # type: ignore[arg-type]
+        ).all()
+        return {
+            p.id: reports.TargetInfo(  # type: ignore[misc]
+                owner_id=p.author_id,
+                preview=reports.short(f"{title}: {p.body}"),
+                url=f"/team/{slug}/thread/{p.thread_id}#post-{p.id}",
+                hidden=p.hidden_at is not None,
+                visible=p.deleted_at is None and p.hidden_at is None,
+            )
+            for p, title, slug in rows
+        }
+
+    def visible_to(self, session: Session, target_id: int, viewer_id: int):
+        from social_market.models import ForumPost
+        from social_market.services import forums
+
+        post = session.get(ForumPost, target_id)
+        if post is None or not forums.can_read_thread(session, viewer_id, post.thread_id):
+            return None
+        info = self.load(session, [target_id]).get(target_id)
+        return info if info is not None and info.visible else None
+
+    def hide(self, session: Session, target_id: int) -> None:
+        from social_market.services import forums
+
+        forums.set_hidden_by_site(session, target_id, True)
+
+    def unhide(self, session: Session, target_id: int) -> None:
+        from social_market.services import forums
+
+        forums.set_hidden_by_site(session, target_id, False)
+
+
+reports.register_target("forum_post", ForumPostTarget())
