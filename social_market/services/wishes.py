@@ -43,7 +43,15 @@ from social_market.models.wishes import (
     WishPledge,
     WishVote,
 )
-from social_market.services import checkout, holds, images, notifications, payments, ratelimit
+from social_market.services import (
+    checkout,
+    holds,
+    images,
+    notifications,
+    payments,
+    ratelimit,
+    rewards,
+)
 from social_market.services.accounts import require_user
 from social_market.services.blocks import is_blocked_between
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
@@ -588,6 +596,9 @@ def accept(
         raise InvalidInput("Only an open wish can be accepted.")
     session.refresh(wish)
     _tell_author(session, wish, me.id, "accepted", wish.title)  # type: ignore[arg-type]
+    # An idea the maker takes up is a contribution others value: points for its author
+    # (services/rewards.py applies its rules: not for one's own shop, established maker…).
+    rewards.award_wish_accepted(session, wish)
     return wish, listing
 
 

@@ -752,3 +752,21 @@ def test_deleting_an_account_takes_its_votes_and_pledges_off_open_wishes(db, sho
         )
     accounts.delete_account(session=db, user_id=leaver.id, password=PASSWORD)
     assert _counts(db, wish) == (1, 1, 1000, 1) == _real_counts(db, wish)
+
+
+def test_accepting_a_wish_rewards_its_author_once_when_the_maker_is_established(db):
+    from datetime import timedelta
+
+    from social_market.models.rewards import R_WISH_ACCEPTED
+    from social_market.services import rewards
+    from tests.factories import buy, make_listing, make_shop
+
+    maker = make_user(db, created_at=utcnow() - timedelta(days=60))
+    buy(db, maker, make_listing(db, shop=make_shop(db)))  # an established account
+    s = open_shop_for(db, maker)
+    author = make_user(db)
+    wish = _wish(db, s, author, price="25")
+    wishes.accept(session=db, actor_id=maker.id, wish_id=wish.id)
+    db.refresh(author)
+    assert author.points_balance == rewards.POINTS[R_WISH_ACCEPTED]
+    assert author.points_earned == rewards.POINTS[R_WISH_ACCEPTED]
