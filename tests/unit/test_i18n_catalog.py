@@ -92,6 +92,8 @@ _NOT_TEXT = {
 _NOT_TEXT |= {"outline", "surface", "classic", "none", "auto", "inherit", "currentColor", "gray"}
 _NOT_TEXT |= {"bold", "regular", "transparent", "medium", "start", "end"}
 _NOT_TEXT |= {"sm-message", "sm-message sm-mine"}
+# Icon names, a default country code, the shape of a voucher code.
+_NOT_TEXT |= {"check", "plus", "DE", "RV-…"}
 
 
 def _name(node) -> str:
