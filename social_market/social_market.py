@@ -18,6 +18,7 @@ from social_market.i18n.catalog import LANGUAGES, write_catalog_assets
 from social_market.migrations import require_current_schema
 from social_market.pages import (
     auth_pages,
+    listening_pages,
     market_pages,
     message_pages,
     moderation_pages,
@@ -32,6 +33,7 @@ from social_market.pages import (
 from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
+from social_market.state.listening import ListeningState
 from social_market.state.live import run_live
 from social_market.state.market import FavouritesState, ListingPageState, ShopPageState
 from social_market.state.messages import ConversationState, InboxState
@@ -233,6 +235,7 @@ for page_fn, route, title, state in (
     (order_pages.order_page, urls.ORDER, "Order", OrderState),
     (order_pages.seller_dashboard_page, urls.SELL, "Your shop", SellerDashboardState),
     (order_pages.seller_orders_page, urls.SELL_ORDERS, "Shop orders", SellerOrdersState),
+    (listening_pages.listening_page, urls.SELL_LISTENING, "What people say", ListeningState),
 ):
     app.add_page(page_fn, route=route, title=f"{title} · Social Market", on_load=state.load)
 # Titled like any page: the address gives no hint to people who aren't moderators.

@@ -39,6 +39,7 @@ SELL_SHOP = "/sell/shop"  # open / edit one's shop
 SELL_LISTING_NEW = "/sell/listings/new"
 SELL_LISTING_EDIT = "/sell/listings/[listing]"
 SELL_ORDERS = "/sell/orders"
+SELL_LISTENING = "/sell/listening"  # "What people say": the maker's listening inbox
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 
 

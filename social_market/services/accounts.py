@@ -620,6 +620,7 @@ def delete_account(
         feed,
         follows,
         likes,
+        listening,
         messaging,
         notifications,
         privacy,
@@ -643,6 +644,7 @@ def delete_account(
         messaging,
         reviews,
         recommendations,
+        listening,
     ):
         social.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type, attr-defined]
     if old_avatar:
