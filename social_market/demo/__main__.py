@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from social_market.db import get_engine, session_scope
 from social_market.demo.generator import DEMO_PASSWORD, MODERATOR, NAMED, add_moderator, generate
+from social_market.demo.listening import generate_listening
 from social_market.demo.market import generate_market
 from social_market.demo.social import generate_social
 from social_market.demo.trust import generate_reviews
@@ -56,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             review_count = generate_reviews(
                 session, buyer_ids=buyers, shop_ids=market.shop_ids, seed=args.seed
             )
+            # Last: the makers' listening inboxes (their hooks ran with everything above).
+            listening_count = generate_listening(
+                session, buyer_ids=buyers, shop_ids=market.shop_ids, seed=args.seed
+            )
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
     # As the nightly job would: "people with your taste also loved…" on first start.
@@ -68,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             f" purchases, {social.comments} comments, {social.conversations} conversations,"
             f" {review_count} reviews."
         )
+        print(f"  {listening_count} things said in the makers' listening inboxes.")
         print(f"  recommendations computed for {computed.get('users', 0)} people.")
     for handle, email, *_ in NAMED:
         print(f"  sign in as {email} / {DEMO_PASSWORD}   (profile /u/{handle})")

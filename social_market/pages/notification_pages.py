@@ -107,7 +107,7 @@ def notification_settings_page() -> rx.Component:
                                     on_change=lambda v, k=kind: s.set_kind(k, v),
                                     id=f"notify-{kind}",
                                 ),
-                                t(KIND_LABELS[kind]),
+                                t(KIND_LABELS.get(kind, kind)),  # new kinds may lack a label yet
                                 style={"display": "flex", "gap": "8px", "align-items": "center"},
                             )
                             for kind in KINDS

@@ -338,3 +338,26 @@ def test_the_dashboard_total_counts_unanswered_only(db, shop):
     _comment(db, make_user(db), "listing", listing.id, "b")
     assert listening.unanswered_total(db, maker.id) == 2
     assert listening.unanswered_total(db, make_user(db).id) == 0
+
+
+def test_the_demo_fills_the_first_makers_inbox_through_the_hooks(db):
+    from social_market.demo.generator import generate
+    from social_market.demo.listening import generate_listening
+    from social_market.demo.market import generate_market
+
+    people = generate(db, users=8, seed=5, with_avatars=False, maker_share=0.5)
+    buyers = [u for u in people.user_ids if u not in people.maker_ids]
+    market = generate_market(
+        db,
+        maker_ids=people.maker_ids,
+        buyer_ids=buyers,
+        seed=5,
+        listings_per_shop=1,
+        photos_per_listing=1,
+    )
+    total = generate_listening(db, buyer_ids=buyers, shop_ids=market.shop_ids, seed=5)
+    assert total > 0
+    owner = people.user_ids[0]
+    page = listening.inbox(session=db, actor_id=owner, state="all")
+    assert page.items and all(i.kind == "comment" for i in page.items)
+    assert all(i.author_handle for i in page.items)
