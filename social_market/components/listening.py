@@ -56,7 +56,12 @@ def kind_chips(state, kinds: tuple[str, ...]) -> rx.Component:
             t("Everything"),
             rx.cond(
                 state.unanswered > 0,
-                rx.badge(_count_text(state.unanswered), radius="full"),
+                rx.badge(
+                    _count_text(state.unanswered),
+                    variant=rx.cond(state.kind == "", "surface", "solid"),
+                    radius="full",
+                    aria_label=t("{n} unanswered", n=_count_text(state.unanswered)),
+                ),
             ),
             variant=rx.cond(state.kind == "", "solid", "soft"),
             size="2",

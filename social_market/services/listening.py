@@ -369,11 +369,14 @@ def inbox(
     cursor: object = None,
     locale: str | None = None,
     limit: int = PAGE,
+    with_counts: bool = True,
 ) -> ListeningPage:
     """One page of the actor's own shop's inbox (NotFound without a shop).
 
     ``kind``: '' or one of LISTENING_KINDS; ``state``: unanswered / answered / all;
     ``cursor``: the page's ``next_cursor`` (anything malformed starts at the top).
+    ``with_counts``: False for later pages (the chips keep the first page's counts;
+    ``counts`` comes back empty).
     """
     shop = _own_shop(session, actor_id)
     kind = kind if kind in LISTENING_KINDS else ""
@@ -419,7 +422,7 @@ def inbox(
                 answered=bool(answered),
             )
         )
-    counts = unanswered_counts(session, shop)
+    counts = unanswered_counts(session, shop) if with_counts else {}
     return ListeningPage(
         items=items,
         next_cursor=next_cursor,

@@ -99,12 +99,12 @@ class ListeningState(AuthState):
                     state=self.show,
                     cursor=self.next_cursor,
                     locale=self._locale(),
+                    with_counts=False,
                 )
         except DomainError:
             return
         self.items = self.items + page.items
         self.next_cursor = page.next_cursor
-        self.counts, self.unanswered = page.counts, page.unanswered
 
     @rx.event
     def set_answered(self, item_id: int, answered: bool):
