@@ -275,12 +275,31 @@ def _own_shop(session: Session, actor_id: object) -> Shop:
     return shop
 
 
-def _visible(owner_id: int):
-    """Authors neither blocked by nor blocking the maker, and still active."""
+MAX_BLOCKS_LISTED = 500  # beyond this many blocks, filter with subqueries instead
+
+
+def _visible(session: Session, owner_id: int) -> tuple:
+    """Conditions: authors neither blocked by nor blocking the maker, and still active.
+
+    The maker's blocks (usually none or a few) are read once and filtered as a list, so
+    each row costs one index probe (its author) instead of three.
+    """
     li = ListeningItem
-    return (
+    active = (
         User.deleted_at.is_(None),  # type: ignore[union-attr]
         User.suspended_at.is_(None),  # type: ignore[union-attr]
+    )
+    either = union_all(
+        select(Block.blocked_id.label("uid")).where(Block.blocker_id == owner_id),  # type: ignore[attr-defined]
+        select(Block.blocker_id.label("uid")).where(Block.blocked_id == owner_id),  # type: ignore[attr-defined]
+    ).subquery()
+    hidden = list(session.exec(select(either.c.uid).limit(MAX_BLOCKS_LISTED + 1)))  # type: ignore[call-overload]
+    if not hidden:
+        return active
+    if len(hidden) <= MAX_BLOCKS_LISTED:
+        return (*active, ~id_in(session, li.author_id, hidden))
+    return (
+        *active,
         ~exists().where(Block.blocker_id == owner_id, Block.blocked_id == li.author_id),
         ~exists().where(Block.blocker_id == li.author_id, Block.blocked_id == owner_id),
     )
@@ -299,7 +318,15 @@ def _decode_cursor(cursor: object) -> tuple[bool, int | None] | None:
     return cursor[0] == "a", before
 
 
-def _range(session: Session, shop: Shop, kind: str, answered: bool, before: int | None, limit: int):
+def _range(
+    session: Session,
+    shop: Shop,
+    visible: tuple,
+    kind: str,
+    answered: bool,
+    before: int | None,
+    limit: int,
+):
     li = ListeningItem
     query = (
         select(
@@ -317,7 +344,7 @@ def _range(session: Session, shop: Shop, kind: str, answered: bool, before: int 
         .where(
             li.shop_id == shop.id,
             li.answered == answered,
-            *_visible(shop.owner_id),
+            *visible,
         )
     )
     if before is not None:  # None: the top of the phase
@@ -327,10 +354,26 @@ def _range(session: Session, shop: Shop, kind: str, answered: bool, before: int 
     return list(session.exec(query.order_by(li.id.desc()).limit(limit)))  # type: ignore[union-attr]
 
 
-def unanswered_counts(session: Session, shop: Shop) -> dict[str, int]:
-    """Unanswered rows per kind, each counted up to COUNT_CAP: one statement of bounded
-    index ranges, whatever the inbox's size."""
+def unanswered_counts(session: Session, shop: Shop, visible: tuple | None = None) -> dict[str, int]:
+    """Unanswered rows per kind, each counted up to COUNT_CAP: bounded index ranges,
+    whatever the inbox's size. Usually one range: the latest COUNT_CAP unanswered rows;
+    only when there are that many, one bounded range per kind."""
     li = ListeningItem
+    if visible is None:
+        visible = _visible(session, shop.owner_id)
+    latest = (
+        select(li.kind)
+        .join(User, User.id == li.author_id)  # type: ignore[arg-type]
+        .where(li.shop_id == shop.id, li.answered == False, *visible)  # noqa: E712 - SQL
+        .order_by(li.id.desc())  # type: ignore[union-attr]
+        .limit(COUNT_CAP)
+        .subquery()
+    )
+    counts = dict.fromkeys(LISTENING_KINDS, 0)
+    for kind, n in session.exec(select(latest.c.kind, func.count()).group_by(latest.c.kind)):  # type: ignore[call-overload]
+        counts[kind] = int(n)
+    if sum(counts.values()) < COUNT_CAP:
+        return counts
     parts = []
     for kind in LISTENING_KINDS:
         inner = (
@@ -340,7 +383,7 @@ def unanswered_counts(session: Session, shop: Shop) -> dict[str, int]:
                 li.shop_id == shop.id,
                 li.kind == kind,
                 li.answered == False,  # noqa: E712 - SQL
-                *_visible(shop.owner_id),
+                *visible,
             )
             .limit(COUNT_CAP)
             .subquery()
@@ -388,16 +431,17 @@ def inbox(
         before = start[1]
     else:
         before = None
+    visible = _visible(session, shop.owner_id)
     rows: list = []
     next_cursor = ""
     for answered in phases:
         phase = "a" if answered else "u"
         want = limit - len(rows)
         if want <= 0:  # the page filled at the end of the first phase: more after it?
-            if _range(session, shop, str(kind), answered, before, 1):
+            if _range(session, shop, visible, str(kind), answered, before, 1):
                 next_cursor = phase + "*"
             break
-        got = _range(session, shop, str(kind), answered, before, want + 1)
+        got = _range(session, shop, visible, str(kind), answered, before, want + 1)
         if len(got) > want:
             rows += got[:want]
             next_cursor = phase + str(rows[-1][0])
@@ -422,7 +466,7 @@ def inbox(
                 answered=bool(answered),
             )
         )
-    counts = unanswered_counts(session, shop) if with_counts else {}
+    counts = unanswered_counts(session, shop, visible) if with_counts else {}
     return ListeningPage(
         items=items,
         next_cursor=next_cursor,
@@ -441,7 +485,11 @@ def set_answered(*, session: Session, actor_id: object, item_id: object, answere
     visible = session.exec(
         select(ListeningItem.id)
         .join(User, User.id == ListeningItem.author_id)  # type: ignore[arg-type]
-        .where(ListeningItem.id == iid, ListeningItem.shop_id == shop.id, *_visible(shop.owner_id))
+        .where(
+            ListeningItem.id == iid,
+            ListeningItem.shop_id == shop.id,
+            *_visible(session, shop.owner_id),
+        )
     ).first()
     if visible is None:
         raise NotFound("We couldn't find that.")

@@ -370,3 +370,35 @@ def test_the_demo_fills_the_first_makers_inbox_through_the_hooks(db):
     page = listening.inbox(session=db, actor_id=owner, state="all")
     assert page.items and all(i.kind == "comment" for i in page.items)
     assert all(i.author_handle for i in page.items)
+
+
+def test_counts_stop_at_the_cap_per_kind_and_leave_out_blocked_authors(db, shop):
+    maker, s, _ = shop
+    fan, troll = make_user(db), make_user(db)
+    for n in range(listening.COUNT_CAP + 5):
+        listening.record(
+            db,
+            shop_id=s.id,
+            kind="comment",
+            subject_kind="x",
+            subject_id=n,
+            author_id=fan.id,
+            snippet="hi",
+            link="/",
+        )
+    for n in range(3):
+        listening.record(
+            db,
+            shop_id=s.id,
+            kind="review",
+            subject_kind="y",
+            subject_id=n,
+            author_id=troll.id if n else fan.id,
+            snippet="ok",
+            link="/",
+        )
+    blocks.block(session=db, actor_id=maker.id, handle=troll.handle)
+    page = _page(db, maker, kind="review")
+    assert page.counts["comment"] == listening.COUNT_CAP
+    assert page.counts["review"] == 1 and len(page.items) == 1
+    assert page.unanswered == listening.COUNT_CAP
