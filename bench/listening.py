@@ -3,8 +3,8 @@
     .venv/bin/python bench/listening.py [--small] [--backend sqlite|postgresql|both]
 
 Builds its own data: 2,000 people (authors), a few shops, and for the measured shop
-200,000 listening rows (``--small``: 20,000) of all kinds, 3% unanswered, spread over
-the id range; some authors blocked by the maker. Measures ``listening.inbox`` (a new
+200,000 listening rows (``--small``: 20,000) of all kinds, 3% unanswered (``--unanswered``),
+spread over the id range; some authors blocked by the maker. Measures ``listening.inbox`` (a new
 session per call, as an event handler does) for: the first page (unanswered), the
 first page of everything (unanswered then replied), one kind, and later pages by
 cursor (deep in the replied range, across the boundary), each with and without a kind
@@ -64,7 +64,7 @@ def _engine(backend: str):
     return engine
 
 
-def _build(engine, items: int) -> tuple[int, int]:
+def _build(engine, items: int, unanswered: float) -> tuple[int, int]:
     """Returns (the measured shop's owner id, its shop id)."""
     from sqlalchemy import text
 
@@ -100,7 +100,7 @@ def _build(engine, items: int) -> tuple[int, int]:
         total = items + items // 10  # the other shops' rows share the table
         for n in range(total):
             shop = shop_id if n % 11 else rng.choice(other_shops)
-            answered = rng.random() >= 0.03
+            answered = rng.random() >= unanswered
             created = start + timedelta(seconds=n * 60)
             batch.append(
                 {
@@ -206,12 +206,21 @@ def main() -> None:
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--runs", type=int, default=0)
+    parser.add_argument(
+        "--unanswered",
+        type=float,
+        default=0.03,
+        help="share of rows unanswered (0.03: 6,000 of 200,000, more than the chips count)",
+    )
     args = parser.parse_args()
     private_environment()
     items = 20_000 if args.small else 200_000
     runs = args.runs or (50 if args.small else 200)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    result: dict = {"size": {"items": items}, "targets": {"db_p95_ms": TARGET_MS}}
+    result: dict = {
+        "size": {"items": items, "unanswered_share": args.unanswered},
+        "targets": {"db_p95_ms": TARGET_MS},
+    }
     for backend in backends:
         try:
             engine = _engine(backend)
@@ -219,7 +228,7 @@ def main() -> None:
             result[backend] = {"skipped": str(exc)[:200]}
             continue
         started = time.perf_counter()
-        owner_id, shop_id = _build(engine, items)
+        owner_id, shop_id = _build(engine, items, args.unanswered)
         _log(f"{backend}: built in {time.perf_counter() - started:.0f} s")
         result[backend] = {
             "build_s": round(time.perf_counter() - started),
