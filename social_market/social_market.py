@@ -20,6 +20,7 @@ from social_market.pages import (
     auth_pages,
     group_order_pages,
     list_pages,
+    listening_pages,
     market_pages,
     message_pages,
     moderation_pages,
@@ -39,6 +40,7 @@ from social_market.settings import PROJECT_ROOT
 from social_market.state.account import ConfirmState
 from social_market.state.auth import AuthState
 from social_market.state.group_orders import BuyTogetherState, GroupOrderState, GroupTiersState
+from social_market.state.listening import ListeningState
 from social_market.state.lists import (
     ListPageState,
     MyListsState,
@@ -306,6 +308,7 @@ for page_fn, route, title, state in (
     (order_pages.order_page, urls.ORDER, "Order", OrderState),
     (order_pages.seller_dashboard_page, urls.SELL, "Your shop", SellerDashboardState),
     (order_pages.seller_orders_page, urls.SELL_ORDERS, "Shop orders", SellerOrdersState),
+    (listening_pages.listening_page, urls.SELL_LISTENING, "What people say", ListeningState),
 ):
     app.add_page(page_fn, route=route, title=f"{title} · Social Market", on_load=state.load)
 app.add_page(

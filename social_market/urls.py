@@ -53,6 +53,7 @@ TEAMS = "/teams"
 TEAM = "/team/[slug]"
 TEAM_THREAD = "/team/[slug]/thread/[thread]"
 TEAM_MANAGE = "/team/[slug]/manage"
+SELL_LISTENING = "/sell/listening"  # "What people say": the maker's listening inbox
 MODERATION = "/moderation"  # moderators only; a not-found page for everyone else
 MY_LISTS = "/lists"  # one's own curated lists and the lists one follows
 LIST = "/lists/[list]"

@@ -10,6 +10,7 @@ from sqlmodel import select
 from social_market.db import get_engine, session_scope
 from social_market.demo.generator import DEMO_PASSWORD, MODERATOR, NAMED, add_moderator, generate
 from social_market.demo.group_orders import generate_group_orders
+from social_market.demo.listening import generate_listening
 from social_market.demo.lists import generate_lists
 from social_market.demo.market import generate_market
 from social_market.demo.offers import generate_offers
@@ -76,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
                 session, buyer_ids=buyers, listing_ids=market.listing_ids, seed=args.seed
             )
             team_count = generate_teams(session, user_ids=summary.user_ids, seed=args.seed)
+            # Last: the makers' listening inboxes (their hooks ran with everything above).
+            listening_count = generate_listening(
+                session, buyer_ids=buyers, shop_ids=market.shop_ids, seed=args.seed
+            )
         moderator = add_moderator(session)
     notifications.wait_for_fan_out()  # special offers reach followers after commit
     # As the nightly job would: "people with your taste also loved…" on first start.
@@ -99,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             " group orders."
         )
         print(f"  {team_count} teams with forum threads.")
+        print(f"  {listening_count} things said in the makers' listening inboxes.")
         print(f"  recommendations computed for {computed.get('users', 0)} people.")
     for handle, email, *_ in NAMED:
         print(f"  sign in as {email} / {DEMO_PASSWORD}   (profile /u/{handle})")

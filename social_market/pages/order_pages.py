@@ -901,7 +901,17 @@ def seller_dashboard_page() -> rx.Component:
                             urls.SELL_ORDERS,
                             "stat-revenue",
                         ),
-                        columns={"initial": "1", "sm": "3"},
+                        _stat(
+                            t("Unanswered: what people say"),
+                            rx.cond(
+                                s.listening_unanswered >= 100,
+                                "99+",
+                                s.listening_unanswered.to_string(),
+                            ),
+                            urls.SELL_LISTENING,
+                            "stat-listening",
+                        ),
+                        columns={"initial": "1", "sm": "2", "md": "4"},
                         gap="1rem",
                         width="100%",
                     ),

@@ -56,6 +56,7 @@ def sell_nav(active: str) -> rx.Component:
         tab(t("Dashboard"), urls.SELL, "dashboard"),
         tab(t("Orders"), urls.SELL_ORDERS, "orders"),
         tab(t("Wishes"), urls.SELL_WISHES, "wishes"),
+        tab(t("What people say"), urls.SELL_LISTENING, "listening"),
         tab(t("New listing"), urls.SELL_LISTING_NEW, "new"),
         tab(t("Shop settings"), urls.SELL_SHOP, "shop"),
         tab(t("Vouchers"), urls.SELL_VOUCHERS, "vouchers"),

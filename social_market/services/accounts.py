@@ -636,6 +636,7 @@ def delete_account(
         follows,
         forums,
         likes,
+        listening,
         messaging,
         notifications,
         privacy,
@@ -664,6 +665,7 @@ def delete_account(
         wishes,
         forums,
         teams,
+        listening,
     ):
         social.erase_for_deleted_account(session=session, user_id=user.id)  # type: ignore[arg-type, attr-defined]
     if old_avatar:

@@ -164,6 +164,7 @@ def add_comment(
             .values(comment_count=about.counter.comment_count + 1)  # type: ignore[attr-defined]
         )
     _tell(session, me, about, parent, comment)
+    _listen(session, comment.author_id, about, comment)
     return comment
 
 
@@ -198,13 +199,7 @@ def _tell(
         )
         told.add(about.owner_id)
 
-    def can_see(user_id: int) -> bool:
-        try:
-            subject(session, user_id, about.kind, about.id)
-        except NotFound:
-            return False
-        return True
-
+    can_see = _may_see(session, about)
     notifications.notify_mentions(
         session,
         actor_id=me.id,  # type: ignore[arg-type]
@@ -212,6 +207,59 @@ def _tell(
         link=link,
         can_see=can_see,
         skip=told,  # type: ignore[arg-type]
+    )
+
+
+def _may_see(session: Session, about: Subject):
+    def can_see(user_id: int) -> bool:
+        try:
+            subject(session, user_id, about.kind, about.id)
+        except NotFound:
+            return False
+        return True
+
+    return can_see
+
+
+def _listen(session: Session, author_id: int, about: Subject, comment: Comment) -> None:
+    """The listening inbox: a comment on a maker's post or listing reaches that maker, an
+    @mention reaches the makers mentioned, and a maker replying in a thread has answered
+    everything said in it so far."""
+    from social_market.services import listening
+
+    author_shop = listening.shop_of(session, author_id)
+    if author_shop is not None and comment.parent_id is not None:
+        thread = session.exec(
+            select(Comment.id)
+            .where((Comment.id == comment.parent_id) | (Comment.parent_id == comment.parent_id))
+            .limit(1000)
+        ).all()
+        listening.mark_answered(session, author_shop, "comment", thread)
+    link = f"{about.url}#comment-{comment.id}"
+    written: list[int] = []
+    if about.kind in (ON_POST, ON_LISTING) and about.owner_id != author_id:
+        shop_id = listening.shop_of(session, about.owner_id)
+        if shop_id is not None and listening.record(
+            session,
+            shop_id=shop_id,
+            kind="comment",
+            subject_kind="comment",
+            subject_id=comment.id,  # type: ignore[arg-type]
+            author_id=author_id,
+            snippet=comment.body,
+            link=link,
+            owner_id=about.owner_id,
+        ):
+            written.append(shop_id)
+    listening.record_mentions(
+        session,
+        author_id=author_id,
+        body=comment.body,
+        subject_kind="comment",
+        subject_id=comment.id,  # type: ignore[arg-type]
+        link=link,
+        can_see=_may_see(session, about),
+        skip_shops=written,
     )
 
 
@@ -246,7 +294,10 @@ def delete_comment(*, session: Session, actor_id: object, comment_id: object) ->
 
 
 def _soft_delete(session: Session, comment: Comment) -> None:
+    from social_market.services import listening
+
     comment.deleted_at, comment.body = utcnow(), ""
+    listening.forget(session, "comment", comment.id)  # type: ignore[arg-type]
     session.add(comment)
     counter = {ON_POST: Post, ON_SHARE: SharedPurchase}.get(comment.subject_kind)
     if counter is not None:
@@ -267,8 +318,15 @@ def set_hidden(*, session: Session, actor_id: object, comment_id: object, hidden
     about = subject(session, me.id, comment.subject_kind, comment.subject_id)
     if about.owner_id != me.id:
         raise NotAllowed("Only the owner can hide comments here.")
+    from social_market.services import listening
+
+    was_hidden = comment.hidden_at is not None
     comment.hidden_at = utcnow() if hidden else None
     session.add(comment)
+    if hidden:  # hidden from the inboxes too; shown again: heard again
+        listening.forget(session, "comment", comment.id)  # type: ignore[arg-type]
+    elif was_hidden:
+        _listen(session, comment.author_id, about, comment)
     return hidden
 
 
@@ -383,6 +441,9 @@ def erase_subject(session: Session, kind: str, subject_id: int) -> None:
         )
     )
     if ids:
+        from social_market.services import listening
+
+        listening.forget(session, "comment", ids)  # type: ignore[arg-type]
         session.exec(delete(Like).where(Like.subject_kind == "comment", Like.subject_id.in_(ids)))  # type: ignore[attr-defined]
         session.exec(update(Comment).where(Comment.id.in_(ids)).values(parent_id=None))  # type: ignore[union-attr]
         session.exec(delete(Comment).where(Comment.id.in_(ids)))  # type: ignore[union-attr]

@@ -94,6 +94,9 @@ class ThreadView(BaseModel):
     why_not: str  # why the viewer can't reply (a msgid), '' when they can
 
 
+MAX_LINKED_LISTINGS = 20  # listings of one post that reach makers' inboxes
+
+
 def listing_ids_in(text: object) -> list[int]:
     """The listing ids linked in ``text`` (``/listing/<id>`` or ``/listing/<id>-slug``,
     relative or full URLs), distinct, in order of first appearance."""
@@ -302,6 +305,7 @@ def start_thread(
     )
     session.flush()
     _mentions(session, me.id, post, thread, team)  # type: ignore[arg-type]
+    _listen(session, me.id, post, thread, team)  # type: ignore[arg-type]
     return thread
 
 
@@ -339,7 +343,42 @@ def reply(*, session: Session, actor_id: object, thread_id: object, body: object
             raise NotAllowed("This thread is locked.")
     session.refresh(thread)
     _tell(session, me, post, thread, team)
+    _listen(session, me.id, post, thread, team)  # type: ignore[arg-type]
     return post
+
+
+def _listen(session: Session, me: int, post: ForumPost, thread: ForumThread, team: Team) -> None:
+    """Makers hear of a thread that links their listings (in their listening inbox);
+    a maker writing in the thread has answered it. Private teams' threads stay inside
+    the team (the maker may not be able to read them)."""
+    from social_market.models import Listing, Shop
+    from social_market.models.listening import L_THREAD
+    from social_market.services import listening
+
+    mine = listening.shop_of(session, me)
+    if mine is not None:
+        listening.mark_answered(session, mine, "thread", thread.id)  # type: ignore[arg-type]
+    ids = listing_ids_in(post.body)
+    if team.private or not ids:
+        return
+    shops = session.exec(
+        select(Shop.id, Shop.owner_id)
+        .join(Listing, Listing.shop_id == Shop.id)
+        .where(Listing.id.in_(ids[:MAX_LINKED_LISTINGS]))  # type: ignore[attr-defined]
+        .distinct()
+    ).all()
+    for shop_id, owner_id in shops:
+        listening.record(
+            session,
+            shop_id=shop_id,
+            kind=L_THREAD,
+            subject_kind="thread",
+            subject_id=thread.id,  # type: ignore[arg-type]
+            author_id=me,
+            snippet=f"{thread.title}: {post.body}",
+            link=f"{thread_url(team.slug, thread.id or 0)}#post-{post.id}",
+            owner_id=owner_id,
+        )
 
 
 def _tell(session: Session, me: User, post: ForumPost, thread: ForumThread, team: Team) -> None:

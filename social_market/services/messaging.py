@@ -36,7 +36,7 @@ from social_market.models import (
 )
 from social_market.models.market import ACTIVE, SOLD_OUT
 from social_market.models.messaging import DIRECT, GROUP, MAX_GROUP
-from social_market.services import images, live, profiles, ratelimit
+from social_market.services import images, listening, live, profiles, ratelimit
 from social_market.services.accounts import require_user
 from social_market.services.blocks import is_blocked_between
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
@@ -518,6 +518,15 @@ def send_message(
     # The others' pages fetch it; the sender's page does at once (ConversationState.send)
     # and their other tabs with the read receipt or the next message.
     others = [u for u in _active_ids(session, conversation.id) if u != me.id]  # type: ignore[arg-type]
+    if conversation.kind == DIRECT:  # a maker's questions reach their listening inbox
+        listening.on_direct_message(
+            session,
+            conversation_id=conversation.id,  # type: ignore[arg-type]
+            sender_id=me.id,  # type: ignore[arg-type]
+            member_ids=others,
+            body=text,
+            link=f"/messages/{conversation.id}",
+        )
     live.publish_after_commit(session, live.MESSAGES, others)
     if had_unread:  # sending reads the conversation: their badge changes
         live.publish_after_commit(session, live.UNREAD, [me.id])  # type: ignore[list-item]

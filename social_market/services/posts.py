@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from social_market.i18n.catalog import N_
 from social_market.models import (
     Activity,
+    Comment,
     Listing,
     Post,
     PostListing,
@@ -34,10 +35,11 @@ from social_market.models.social import (
     NEW_PIECE,
     NEWS,
     OFFER,
+    ON_POST,
     POST_KINDS,
     QUESTION,
 )
-from social_market.services import images, ratelimit
+from social_market.services import images, listening, ratelimit
 from social_market.services.after_commit import on_commit
 from social_market.services.errors import InvalidInput, NotAllowed, NotFound
 from social_market.services.ids import as_id
@@ -254,6 +256,15 @@ def _tell(session: Session, shop: Shop, post: Post, listing_ids: list[int]) -> N
     notifications.notify_mentions(
         session, actor_id=shop.owner_id, body=post.body, link=link, can_see=can_see
     )
+    listening.record_mentions(
+        session,
+        author_id=shop.owner_id,
+        body=post.body,
+        subject_kind="post",
+        subject_id=post.id or 0,
+        link=link,
+        can_see=can_see,
+    )
     if post.kind == OFFER:
         title = ""
         if listing_ids:
@@ -354,6 +365,15 @@ def delete_post(*, session: Session, actor_id: object, post_id: object) -> None:
     post = own_post(session, actor_id, post_id)
     post.deleted_at = utcnow()
     session.add(post)
+    # Gone from the listening inboxes too: its mentions and the comments on it.
+    listening.forget(session, "post", post.id or 0)
+    listening.forget(
+        session,
+        "comment",
+        session.exec(
+            select(Comment.id).where(Comment.subject_kind == ON_POST, Comment.subject_id == post.id)
+        ).all(),  # type: ignore[arg-type]
+    )
     session.exec(delete(Activity).where(Activity.post_id == post.id))  # type: ignore[arg-type]
     keys = list(session.exec(select(PostPhoto.key).where(PostPhoto.post_id == post.id)))
     session.exec(delete(PostPhoto).where(PostPhoto.post_id == post.id))  # type: ignore[arg-type]

@@ -41,7 +41,7 @@ from social_market.models.market import (
     SOLD_OUT,
 )
 from social_market.models.notification import N_REVIEW
-from social_market.services import images, notifications, profiles, ratelimit
+from social_market.services import images, listening, notifications, profiles, ratelimit
 from social_market.services.accounts import require_user
 from social_market.services.after_commit import on_commit
 from social_market.services.blocks import is_blocked_between
@@ -288,6 +288,17 @@ def write_review(
     _count(session, review, 1, stars)
     owner = session.exec(select(Shop.owner_id).where(Shop.id == order.shop_id)).first()
     if owner is not None:
+        listening.record(
+            session,
+            shop_id=order.shop_id,
+            kind="review",
+            subject_kind="review",
+            subject_id=review.id,  # type: ignore[arg-type]
+            author_id=me.id,  # type: ignore[arg-type]
+            snippet=f"{'★' * stars} {text}" if text else f"{'★' * stars} {line.title}",
+            link=_review_link(session, review),
+            owner_id=owner,
+        )
         notifications.notify(
             session,
             user_id=owner,
@@ -375,6 +386,7 @@ def reply(*, session: Session, actor_id: object, review_id: object, body: object
     first = review.reply_at is None
     review.reply_body, review.reply_at = text, review.reply_at or utcnow()
     session.add(review)
+    listening.mark_answered(session, shop.id, "review", review.id)  # type: ignore[arg-type]
     if first:
         notifications.notify(
             session,
@@ -448,6 +460,7 @@ def set_hidden(session: Session, review_id: int, hidden: bool) -> None:
     review = session.get(Review, review_id)
     if review is None:
         raise NotFound("We couldn't find that review.")
+    was_hidden = review.hidden_at is not None
     if hidden and review.hidden_at is None:
         review.hidden_at = utcnow()
         _count(session, review, -1, -review.rating)
@@ -455,6 +468,21 @@ def set_hidden(session: Session, review_id: int, hidden: bool) -> None:
         review.hidden_at = None
         _count(session, review, 1, review.rating)
     session.add(review)
+    # Hidden reviews leave the maker's listening inbox; shown again, they come back.
+    if hidden:
+        listening.forget(session, "review", review_id)
+    elif was_hidden:
+        listening.record(
+            session,
+            shop_id=review.shop_id,
+            kind="review",
+            subject_kind="review",
+            subject_id=review_id,
+            author_id=review.author_id,
+            snippet=f"{'★' * review.rating} {review.body}",
+            link=_review_link(session, review),
+            answered=review.reply_at is not None,
+        )
 
 
 def erase_for_deleted_account(*, session: Session, user_id: int) -> None:

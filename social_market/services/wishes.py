@@ -32,6 +32,7 @@ from social_market.i18n.catalog import N_
 from social_market.i18n.format import format_ago, format_money
 from social_market.models import Listing, Shop, User, utcnow
 from social_market.models.holds import H_WISH
+from social_market.models.listening import L_WISH
 from social_market.models.market import ACTIVE, DELETED, SOLD_OUT
 from social_market.models.notification import N_WISH
 from social_market.models.wishes import (
@@ -47,6 +48,7 @@ from social_market.services import (
     checkout,
     holds,
     images,
+    listening,
     notifications,
     payments,
     ratelimit,
@@ -322,6 +324,17 @@ def propose(
         snippet=wish.title,
         subject_key=f"wish:{wish.id}",
     )
+    listening.record(
+        session,
+        shop_id=shop.id,  # type: ignore[arg-type]
+        kind=L_WISH,
+        subject_kind="wish",
+        subject_id=wish.id,  # type: ignore[arg-type]
+        author_id=me.id,  # type: ignore[arg-type]
+        snippet=f"{wish.title}. {wish.description}".strip(),
+        link=wish_url(wish.id),  # type: ignore[arg-type]
+        owner_id=shop.owner_id,
+    )
     return wish
 
 
@@ -507,6 +520,7 @@ def answer(*, session: Session, actor_id: object, wish_id: object, text: object)
     session.flush()
     if first:
         _tell_author(session, wish, me.id, "answered", body)  # type: ignore[arg-type]
+    listening.mark_answered(session, wish.shop_id, "wish", wish.id)  # type: ignore[arg-type]
     return wish
 
 
@@ -525,6 +539,7 @@ def decline(*, session: Session, actor_id: object, wish_id: object, reason: obje
         raise InvalidInput("Only an open wish can be declined.")
     session.refresh(wish)
     _tell_author(session, wish, me.id, "declined", body)  # type: ignore[arg-type]
+    listening.mark_answered(session, wish.shop_id, "wish", wish.id)  # type: ignore[arg-type]
     return wish
 
 
@@ -599,6 +614,7 @@ def accept(
     # An idea the maker takes up is a contribution others value: points for its author
     # (services/rewards.py applies its rules: not for one's own shop, established maker…).
     rewards.award_wish_accepted(session, wish)
+    listening.mark_answered(session, wish.shop_id, "wish", wish.id)  # type: ignore[arg-type]
     return wish, listing
 
 
@@ -1036,6 +1052,8 @@ def set_hidden(session: Session, wish_id: int, hidden: bool) -> None:
         raise NotFound("We couldn't find that.")
     wish.hidden_at = (wish.hidden_at or utcnow()) if hidden else None
     session.add(wish)
+    if hidden:  # a hidden wish leaves the maker's listening inbox
+        listening.forget(session, "wish", wish_id)
 
 
 def erase_for_deleted_account(*, session: Session, user_id: int) -> None:

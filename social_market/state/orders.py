@@ -10,7 +10,7 @@ from social_market import urls
 from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE, N_
 from social_market.i18n.format import format_money
-from social_market.services import cart, checkout, countries, dashboard, orders, rewards
+from social_market.services import cart, checkout, countries, dashboard, listening, orders, rewards
 from social_market.services.cart import Cart
 from social_market.services.dashboard import Dashboard, ListingStats
 from social_market.services.errors import DomainError, NotAllowed, NotFound
@@ -383,6 +383,7 @@ class SellerDashboardState(AuthState):
     board: Dashboard | None = None
     listings: list[ListingStats] = []
     chart: list[dict[str, str | int | float]] = []
+    listening_unanswered: int = 0  # things people said that wait for an answer (capped)
 
     @rx.event
     def load(self):
@@ -396,6 +397,7 @@ class SellerDashboardState(AuthState):
                 self.listings = dashboard.dashboard_listings(
                     session=session, owner_id=user_id, limit=60, locale=locale
                 ).listings
+                self.listening_unanswered = listening.unanswered_total(session, user_id)
         except NotAllowed:
             return rx.redirect(urls.SELL_SHOP)
         self.chart = [
