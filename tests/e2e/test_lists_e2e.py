@@ -25,7 +25,7 @@ def test_a_curator_saves_two_pieces_to_a_new_list_and_a_follower_sees_it_in_the_
     new_context,
 ):
     with session_scope() as session:
-        maker = make_user(session, handle="potterpia", display_name="Potter Pia")
+        maker = make_user(session, handle="listpotter", display_name="Potter Pia")
         curator = make_user(session, handle="curacarla", display_name="Cura Carla")
         fan = make_user(session, handle="fanfelix", display_name="Fan Felix")
         open_shop_for(session, maker)

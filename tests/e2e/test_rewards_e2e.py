@@ -93,7 +93,7 @@ def test_a_helpful_mark_shows_up_as_points_on_the_authors_rewards_page(new_conte
 
 def test_a_maker_offers_a_voucher_a_buyer_claims_it_and_uses_the_code_at_checkout(new_context):
     with session_scope() as session:
-        maker = make_user(session, handle="vmaker", display_name="Voucher Maker")
+        maker = make_user(session, handle="rvmaker", display_name="Voucher Maker")
         buyer = make_user(session, handle="vbuyer", display_name="Vera Buyer", points_balance=30)
         session.add(
             PointEntry(

@@ -125,7 +125,9 @@ def test_a_wish_is_voted_pledged_accepted_published_and_bought(new_context, tmp_
     shot(maker, "wishes-published")
     with session_scope() as session:
         assert session.get(Wish, wish_id).state == "made"
-        held = session.exec(select(StockHold).where(StockHold.source_id == wish_id)).all()
+        held = session.exec(
+            select(StockHold).where(StockHold.kind == "wish", StockHold.source_id == wish_id)
+        ).all()
         assert sorted(h.quantity for h in held) == [1, 2]
         assert session.get(Listing, listing_id).quantity == 0  # all three pieces held
         hold_id = session.get(WishPledge, (wish_id, people["first_id"])).hold_id

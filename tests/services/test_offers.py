@@ -119,12 +119,13 @@ def test_a_made_to_order_offer_takes_no_stock(db, shop_setup):
     ],
 )
 def test_a_bad_field_is_refused_and_nothing_is_written(db, shop_setup, overrides, field):
-    maker, _, listing, _, _ = shop_setup
+    maker, shop, listing, _, _ = shop_setup
     with pytest.raises(InvalidInput) as err:
         offers.publish(session=db, actor_id=maker.id, listing_id=listing.id, form=form(**overrides))
     assert err.value.field == field
-    assert db.exec(select(func.count()).select_from(FlashOffer)).one() == 0
-    assert db.exec(select(func.count()).select_from(Post)).one() == 0
+    # Counted for this shop: other tests' committed rows may share the database.
+    assert db.exec(select(func.count()).where(FlashOffer.shop_id == shop.id)).one() == 0
+    assert db.exec(select(func.count()).where(Post.shop_id == shop.id)).one() == 0
     assert stock(db, listing) == 5
 
 
@@ -156,7 +157,7 @@ def test_too_short_too_long_or_past_offers_are_refused(db, shop_setup):
                 listing_id=listing.id,
                 form=form(starts_at=starts, ends_at=ends),
             )
-    assert db.exec(select(func.count()).select_from(FlashOffer)).one() == 0
+    assert db.exec(select(func.count()).where(FlashOffer.listing_id == listing.id)).one() == 0
 
 
 def test_an_offer_on_another_shops_listing_is_not_found(db, shop_setup):
@@ -225,7 +226,7 @@ def test_a_non_follower_cannot_buy_a_followers_only_offer_even_by_id(db, shop_se
         )
     db.expire_all()
     assert db.get(FlashOffer, offer.id).remaining == 3
-    assert db.exec(select(func.count()).select_from(Order)).one() == 0
+    assert db.exec(select(func.count()).where(Order.shop_id == offer.shop_id)).one() == 0
 
 
 def test_a_blocked_follower_no_longer_sees_or_buys(db, shop_setup):
@@ -334,7 +335,7 @@ def test_buying_more_than_is_left_is_refused_and_a_sold_out_offer_disappears(db,
     assert offers.for_listing(session=db, viewer_id=second.id, listing_id=listing.id) == []
     assert offers.live_offers(session=db, viewer_id=second.id) == []
     assert stock(db, listing) == 2
-    assert db.exec(select(func.count()).select_from(Order)).one() == 1
+    assert db.exec(select(func.count()).where(Order.shop_id == offer.shop_id)).one() == 1
 
 
 @pytest.mark.parametrize("quantity", [0, -1, "two", None, 10**12, True])
@@ -355,7 +356,7 @@ def test_an_ended_offer_cannot_be_bought_even_before_the_job_ran(db, shop_setup)
     assert stock(db, listing) == 5
     assert db.get(FlashOffer, offer.id).settled_at is not None
     assert offers.for_listing(session=db, viewer_id=follower.id, listing_id=listing.id) == []
-    assert db.exec(select(func.count()).select_from(Order)).one() == 0
+    assert db.exec(select(func.count()).where(Order.shop_id == offer.shop_id)).one() == 0
 
 
 def test_the_claim_refuses_an_offer_that_ended_between_the_check_and_the_order(db, shop_setup):
@@ -378,8 +379,8 @@ def test_the_claim_refuses_an_offer_that_ended_between_the_check_and_the_order(d
             buy(db, follower, offer)
     finally:
         offers._find = checked
-    assert db.exec(select(func.count()).select_from(Order)).one() == 0
-    assert db.exec(select(func.count()).select_from(FlashOfferPurchase)).one() == 0
+    assert db.exec(select(func.count()).where(Order.shop_id == offer.shop_id)).one() == 0
+    assert db.exec(select(func.count()).where(FlashOfferPurchase.offer_id == offer.id)).one() == 0
 
 
 def test_an_offer_that_has_not_started_is_shown_as_coming_but_cannot_be_bought(db, shop_setup):
