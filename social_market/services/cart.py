@@ -181,9 +181,10 @@ def add_to_cart(
 ) -> int:
     """Put ``quantity`` more of a listing in the cart; returns the line's new quantity.
 
-    ``via`` ("list:<id>") says where the buyer found it: when it names a public curated
-    list holding this listing, the line (and later the order line) is credited to it;
-    anything else is ignored, never an error.
+    ``via`` ("list:<id>" or "share:<id>") says where the buyer found it: when it names
+    a public curated list holding this listing, or a shared purchase of it the buyer may
+    see, the line (and later the order line) is credited to it, and its curator earns
+    points when the order is placed; anything else is ignored, never an error.
 
     Raises:
         NotAllowed: not signed in, or it's the buyer's own shop.
@@ -216,9 +217,11 @@ def add_to_cart(
     else:
         item.quantity = new_qty
     if via is not None:
-        from social_market.services import lists
+        from social_market.services import lists, shares
 
         kind, source = lists.attribution(session, via, listing.id)  # type: ignore[arg-type]
+        if not kind:
+            kind, source = shares.attribution(session, via, listing.id, user.id)  # type: ignore[arg-type]
         if kind:
             item.via_kind, item.via_id = kind, source
     session.add(item)

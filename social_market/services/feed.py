@@ -776,7 +776,15 @@ def build_cards(
                     photos=[PhotoRef(url=photo, alt=share.title)] if photo else [],
                     # Without a price: it would tell what the buyer paid.
                     listings=[
-                        to_card(listing, locale).model_copy(update={"price": "", "price_cents": 0})
+                        to_card(listing, locale).model_copy(
+                            update={
+                                "price": "",
+                                "price_cents": 0,
+                                # Bought from here: the sharer is credited (rewards).
+                                "url": f"{listing_url(listing.id or 0, listing.slug)}"
+                                f"?via=share:{share.id}",
+                            }
+                        )
                     ]
                     if listing
                     else [],

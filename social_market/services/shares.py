@@ -203,6 +203,25 @@ def visible_share(session: Session, viewer_id: int | None, share_id: object) -> 
     return share
 
 
+VIA_SHARE = "share"
+
+
+def attribution(
+    session: Session, via: object, listing_id: int, viewer_id: int
+) -> tuple[str, int | None]:
+    """("share", id) when ``via`` ("share:<id>") names a shared purchase of this listing
+    that the viewer may see; ("", None) for anything else (never an error)."""
+    if not isinstance(via, str) or not via.startswith(VIA_SHARE + ":") or len(via) > 30:
+        return "", None
+    try:
+        share = visible_share(session, viewer_id, via.split(":", 1)[1])
+    except NotFound:
+        return "", None
+    if share.listing_id != listing_id or share.user_id == viewer_id:
+        return "", None
+    return VIA_SHARE, share.id
+
+
 def share_card(*, session: Session, viewer_id: int | None, share_id: object, locale=None):
     """The shared purchase as a feed card, for its own page."""
     share = visible_share(session, viewer_id, share_id)

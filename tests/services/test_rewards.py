@@ -773,3 +773,26 @@ def test_racing_claims_never_oversell_vouchers_nor_overspend_points(request, eng
         for user_id, _ in claims:
             assert session.get(User, user_id).points_balance >= 0
     assert len(won) == 4
+
+
+def test_opening_a_piece_from_a_shared_purchase_credits_it_through_the_cart(db, shop_listing):
+    from social_market.services import shares
+
+    _maker, listing = shop_listing
+    sharer, buyer, stranger = make_user(db), _established(db), _established(db)
+    line = buy(db, sharer, listing)
+    shares.share_purchase(
+        session=db, actor_id=sharer.id, line_id=line.id, audience="everyone", comment="Love it"
+    )
+    share = db.exec(select(SharedPurchase).where(SharedPurchase.order_line_id == line.id)).one()
+    # A forged or mismatched via is ignored: the piece still goes in the cart, uncredited.
+    for via in (f"share:{share.id + 999}", "share:x", f"share:{share.id}:1", 42):
+        cart.add_to_cart(session=db, user_id=stranger.id, listing_id=listing.id, via=via)
+        assert db.get(CartItem, (stranger.id, listing.id)).via_kind == ""
+    cart.add_to_cart(session=db, user_id=buyer.id, listing_id=listing.id, via=f"share:{share.id}")
+    item = db.get(CartItem, (buyer.id, listing.id))
+    assert (item.via_kind, item.via_id) == ("share", share.id)
+    checkout.place_order(
+        session=db, buyer_id=buyer.id, address=ADDRESS, payment_method="bank_transfer"
+    )
+    assert _balance(db, sharer) == rewards.POINTS[R_SHARE_SALE]
