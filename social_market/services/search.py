@@ -33,6 +33,9 @@ which took 300+ ms. So relevance works in two tiers, both keyset-paginated:
    order, which is arbitrary (ordering all matches would visit every one of them);
 2. then, when more match, every other match, newest first.
 
+(On PostgreSQL these statements run without parallel workers, so that "the first the
+index yields" is the same set for every page.)
+
 When fewer than 500 listings match (any search narrowed by words, category and price
 usually), the order is plain relevance. The cursor of a relevance page is (tier, score,
 id); rows that move between tiers while someone pages (PostgreSQL: an updated row may
@@ -673,6 +676,11 @@ def _fetch(session: Session, dialect: str, sql: str, params: dict) -> list[tuple
     driver = session.connection().connection.driver_connection
     if dialect == "postgresql":
         with driver.cursor() as cur:
+            if "candidates" in params:
+                # The relevance candidates are "the first the index yields" (LIMIT with
+                # no ORDER BY): the same rows for every page only if the scan is not
+                # parallel, whose workers return rows in a different order each run.
+                cur.execute("SET LOCAL max_parallel_workers_per_gather = 0", prepare=False)
             cur.execute(_pyformat(sql), params, prepare=False)
             return cur.fetchall()
     cur = driver.execute(sql, params)
