@@ -451,10 +451,7 @@ def _relevance_sql(
     if dialect == "postgresql":
         # The first matches the GIN index yields (no order: sorting them all would
         # visit every match). They keep their vector, so ranking visits no row again.
-        candidates = (
-            f"SELECT {_CARD_COLUMNS}, l.search_vector FROM {source} WHERE {conditions}"  # noqa: S608
-            " LIMIT :candidates"
-        )
+        candidates = _pg_candidates(source, conditions)
         # float8: a real would come back rounded in text and break the keyset equality.
         score = f"CAST(ts_rank(c.search_vector, {_PG_QUERY}) AS double precision)"
         ranked = f"SELECT {cards}, {score} AS score FROM cand AS c"  # noqa: S608
@@ -503,6 +500,16 @@ def _relevance_sql(
     return sql, params
 
 
+def _pg_candidates(source: str, conditions: str) -> str:
+    """PostgreSQL's first tier: the first matches the scan yields (no ORDER BY: sorting
+    them would visit every match). Both tiers use this exact text, so that they are
+    planned alike and agree on which rows these are."""
+    return (
+        f"SELECT {_CARD_COLUMNS}, l.search_vector FROM {source} WHERE {conditions}"  # noqa: S608
+        " LIMIT :candidates"
+    )
+
+
 def _candidates_sql(query: SearchQuery, source: str, conditions: str, dialect: str) -> str:
     """The ids of the relevance candidates (first tier), as :func:`_relevance_sql` has them."""
     if dialect == "postgresql":
@@ -535,8 +542,10 @@ def _older_matches_sql(
         params["k2"] = after[2]
     candidates = _candidates_sql(query, source, conditions, dialect)
     if dialect == "postgresql":
-        # Candidates are whichever the index yielded first: leave them out by id.
-        where.append(f"l.id NOT IN ({candidates})")
+        # Candidates are whichever rows the first tier's scan yielded first: leave them
+        # out by id, selected by the very same statement (a statement selecting only
+        # the id may be planned as another scan, which yields other rows first).
+        where.append("l.id NOT IN (SELECT id FROM cand)")
     elif not (after and after[0] == 1):
         # Candidates are the newest matches: the rest is older than the oldest of them.
         where.append(f"f.rowid < (SELECT min(id) FROM ({candidates}) AS cand)")  # noqa: S608
@@ -544,6 +553,8 @@ def _older_matches_sql(
         f"SELECT {_CARD_COLUMNS}, 0.0 AS score, NULL AS candidates FROM {source}"  # noqa: S608
         f" WHERE {' AND '.join(where)} ORDER BY {row_id} DESC LIMIT :limit"
     )
+    if dialect == "postgresql":
+        sql = f"WITH cand AS MATERIALIZED ({_pg_candidates(source, conditions)}) {sql}"
     return sql, params
 
 
