@@ -139,3 +139,22 @@ def check_field(label: str, name: str, *, default_checked: rx.Var | bool = False
         as_="label",
         size="2",
     )
+
+
+def street_address_fields(errors: rx.Var) -> list[rx.Component]:
+    """Street, second line, postcode and city of a shipping address (checkout, a
+    reserved purchase, a group-order share, a flash offer): the same labels, names and
+    autocomplete hints everywhere. Name and country stay with each form."""
+    from social_market.i18n.ui import t
+
+    return [
+        field(t("Street and number"), "line1", errors, autocomplete="address-line1"),
+        field(t("Address line 2 (optional)"), "line2", errors, autocomplete="address-line2"),
+        rx.grid(
+            field(t("Postcode"), "postcode", errors, autocomplete="postal-code"),
+            field(t("City"), "city", errors, autocomplete="address-level2"),
+            columns="2",
+            gap="0.75rem",
+            width="100%",
+        ),
+    ]

@@ -6,7 +6,13 @@ from __future__ import annotations
 import reflex as rx
 
 from social_market.components.buttons import link_button
-from social_market.components.fields import field, form_error, form_notice, select_field
+from social_market.components.fields import (
+    field,
+    form_error,
+    form_notice,
+    select_field,
+    street_address_fields,
+)
 from social_market.components.group_orders import countdown, progress_towards, tier_list
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_photo
@@ -243,35 +249,7 @@ def _share_checkout() -> rx.Component:
                                     rx.cond(
                                         ~pickup,
                                         rx.vstack(
-                                            field(
-                                                t("Street and number"),
-                                                "line1",
-                                                s.field_errors,
-                                                autocomplete="address-line1",
-                                            ),
-                                            field(
-                                                t("Address line 2 (optional)"),
-                                                "line2",
-                                                s.field_errors,
-                                                autocomplete="address-line2",
-                                            ),
-                                            rx.grid(
-                                                field(
-                                                    t("Postcode"),
-                                                    "postcode",
-                                                    s.field_errors,
-                                                    autocomplete="postal-code",
-                                                ),
-                                                field(
-                                                    t("City"),
-                                                    "city",
-                                                    s.field_errors,
-                                                    autocomplete="address-level2",
-                                                ),
-                                                columns="2",
-                                                gap="0.75rem",
-                                                width="100%",
-                                            ),
+                                            *street_address_fields(s.field_errors),
                                             select_field(
                                                 t("Country"),
                                                 "country",

@@ -6,7 +6,7 @@ import reflex as rx
 
 from social_market import urls
 from social_market.components.buttons import link_button
-from social_market.components.fields import field, form_error
+from social_market.components.fields import field, form_error, street_address_fields
 from social_market.components.layout import page
 from social_market.components.listing_card import listing_photo
 from social_market.components.reviews import review_dialog, stars
@@ -285,35 +285,7 @@ def checkout_page() -> rx.Component:
                                             size="2",
                                         ),
                                         rx.vstack(
-                                            field(
-                                                t("Street and number"),
-                                                "line1",
-                                                s.field_errors,
-                                                autocomplete="address-line1",
-                                            ),
-                                            field(
-                                                t("Address line 2 (optional)"),
-                                                "line2",
-                                                s.field_errors,
-                                                autocomplete="address-line2",
-                                            ),
-                                            rx.grid(
-                                                field(
-                                                    t("Postcode"),
-                                                    "postcode",
-                                                    s.field_errors,
-                                                    autocomplete="postal-code",
-                                                ),
-                                                field(
-                                                    t("City"),
-                                                    "city",
-                                                    s.field_errors,
-                                                    autocomplete="address-level2",
-                                                ),
-                                                columns="2",
-                                                gap="0.75rem",
-                                                width="100%",
-                                            ),
+                                            *street_address_fields(s.field_errors),
                                             country_select(
                                                 s.country_options,
                                                 c.destination_country,
