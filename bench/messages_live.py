@@ -18,11 +18,11 @@ The browsers are asyncio clients speaking Engine.IO 4 / Socket.IO 5 to Reflex's
 python-socketio's client would need aiohttp). Each does what the page
 ``/messages/<id>`` does: connects with the ``sm_session`` cookie (Reflex takes the
 headers from the socket's handshake) and the ``hydrate_and_load`` boot event in the
-CONNECT packet (which runs the page's on_load, ``ConversationState.load``), sends
-``LiveState.connect`` (the layout's mount event), ``ConversationState.catch_up`` once
-the conversation shows (the mount of ``on_change``), and ``catch_up`` again each time
-a delta changes ``LiveState.message_pings``. Which worker serves whom comes from the
-app's ``SM_TRACE_LIVE`` lines.
+CONNECT packet (which runs the page's on_load, ``ConversationState.load``: that also
+registers the tab as showing the conversation), sends ``LiveState.connect`` (the
+layout's mount event), and then only sends messages: new ones arrive by push, in
+``ConversationState.messages`` (state/live.py brings them into the tab's state). Which
+worker serves whom comes from the app's ``SM_TRACE_LIVE`` lines.
 
 Measures (the JSON keys):
 - ``event_round_trip_idle`` / ``event_round_trip``: the bare Reflex event round trip,
@@ -32,11 +32,10 @@ Measures (the JSON keys):
 - ``delivery``: every client sends messages at a steady total rate (15/s;
   ``--small``: 8/s) for 60 s (``--small``: 15 s); time from sending
   ``ConversationState.send`` to the recipient's page holding the message, measured in
-  the client and split where the news for the recipient reaches the live hub's Redis
-  channel (the bench listens to it too) and where the recipient's ``message_pings``
-  push arrives: send (event wait, handler, commit, publish) → published → push (each
-  worker's listener, unread counts, the person's shared state, fan-out to their tabs)
-  → shown (the ``catch_up`` event);
+  the client and split where the news of the conversation reaches the live hub's Redis
+  channel (the bench listens to it too): send (event wait, handler, commit, publish)
+  → published → shown (each worker's listener, the push into the recipient's tab:
+  its state lock, the new messages read and marked read, the delta);
 - ``throughput``: that phase's messages sent, received, lost (never shown to the
   recipient: nothing more arrived for 10 s after the phase), duplicated (twice in a page's list) and stored (rows in the
   database), the events and pushes one message causes, and the CPU used by the backend
@@ -427,7 +426,6 @@ class Names:
     live: str
     live_connect: str
     conversation: str
-    catch_up: str
     send: str
     hashes: list[str]
     schema: str
@@ -455,7 +453,6 @@ def _names() -> Names:
         live=live,
         live_connect=f"{live}.connect",
         conversation=convo,
-        catch_up=f"{convo}.catch_up",
         send=f"{convo}.send",
         # What the compiled frontend sends on its first connect: the hashes of the
         # initial state it holds (the backend then only sends what differs).
@@ -473,7 +470,6 @@ class Sent:
     recipient: int
     committed_at: float | None = None  # the send handler finished (after its commit)
     published_at: float | None = None  # the news for the recipient reached Redis
-    ping_at: float | None = None  # recipient's first message_pings push after sending
     received_at: float | None = None
     echo_at: float | None = None  # the sender's own page shows it
 
@@ -494,9 +490,7 @@ class Client:
         self.reader: asyncio.Task | None = None
         self.connected = asyncio.Event()
         self.loaded = asyncio.Event()
-        self.mounted = False
         self.pings = 0
-        self.ping_times: list[float] = []
         self.hydrated_waiter: asyncio.Future | None = None
         self.seen: set[tuple[int, int]] = set()  # (client, seq) shown on this page
         self.duplicates: set[tuple[int, int]] = set()
@@ -612,16 +606,11 @@ class Client:
             messages = convo.get(f"messages{FIELD}")
             if messages is not None:
                 self._messages(messages, now)
-        if convo is not None and self.loaded.is_set() and not self.mounted:
-            self.mounted = True  # on_change(LiveState.message_pings, catch_up) mounts
-            await self._emit(self.names.catch_up)
         if live is not None and f"message_pings{FIELD}" in live:
             value = live[f"message_pings{FIELD}"]
             if value != self.pings:
                 self.pings = value
                 self.bench.on_ping(self, now)
-                if self.mounted:  # the keyed element remounts and sends catch_up
-                    await self._emit(self.names.catch_up)
 
     def _messages(self, messages: list, now: float) -> None:
         counts: dict[tuple[int, int], int] = {}
@@ -728,7 +717,6 @@ class Bench:
                 self.news[index].append(at)
 
     def on_ping(self, client: Client, at: float) -> None:
-        client.ping_times.append(at)
         self.pings += 1
 
     def on_shown(self, client: Client, key: tuple[int, int], at: float) -> None:
@@ -737,7 +725,6 @@ class Bench:
             return
         if client.person.index == record.recipient and record.received_at is None:
             record.received_at = at
-            record.ping_at = next((t for t in client.ping_times if t >= record.at), None)
             news = self.news[client.person.index]
             record.published_at = next((t for t in news if t >= record.at), None)
         elif client.person.index == record.client and record.echo_at is None:
@@ -760,7 +747,7 @@ async def _listen_news(bench: Bench, channel: str, ready: asyncio.Event) -> None
                 at = time.perf_counter()
                 with contextlib.suppress(ValueError, KeyError, TypeError):
                     news = json.loads(message["data"])
-                    if news["topic"] == "messages":
+                    if news["topic"].startswith("conversation:"):
                         bench.on_news(news["ids"], at)
     finally:
         await client.aclose()
@@ -863,17 +850,13 @@ def _latencies(records: list[Sent]) -> dict:
     total = [s.received_at - s.at for s in done]  # type: ignore[operator]
     out = summary_ms(total) if total else {"p50_ms": None, "p95_ms": None, "n": 0}
     out["max_ms"] = round(max(total) * 1000, 2) if total else None
-    pinged = [s for s in done if s.ping_at is not None]
-    if pinged:
-        out["send_to_push"] = summary_ms([s.ping_at - s.at for s in pinged])  # type: ignore[operator]
-        out["push_to_shown"] = summary_ms([s.received_at - s.ping_at for s in pinged])  # type: ignore[operator]
-    split = [s for s in pinged if s.published_at is not None and s.published_at <= s.ping_at]  # type: ignore[operator]
+    split = [s for s in done if s.published_at is not None and s.published_at <= s.received_at]  # type: ignore[operator]
     if split:
-        # send_to_push = the send event's wait and handler (session check, insert,
-        # commit, publish) + the live path (each worker's listener: unread counts,
-        # push to the person's shared state, fan-out to their tabs, emit)
+        # send_to_published = the send event's wait and handler (session check, insert,
+        # commit, publish); published_to_shown = the live path (each worker's listener,
+        # the push into the recipient's tab: lock, read and mark read, delta, emit)
         out["send_to_published"] = summary_ms([s.published_at - s.at for s in split])  # type: ignore[operator]
-        out["published_to_push"] = summary_ms([s.ping_at - s.published_at for s in split])  # type: ignore[operator]
+        out["published_to_shown"] = summary_ms([s.received_at - s.published_at for s in split])  # type: ignore[operator]
     done_handler = [s.committed_at - s.at for s in records if s.committed_at is not None]
     if done_handler:
         out["send_handler_done"] = summary_ms(done_handler)

@@ -251,6 +251,12 @@ def inbox_page() -> rx.Component:
 # --- a conversation ---------------------------------------------------------------------
 
 
+_SCROLL_TO_END = rx.call_script(
+    "setTimeout(() => { const el = document.getElementById('message-list');"
+    " if (el) el.scrollTop = el.scrollHeight; }, 50)"
+)
+
+
 def _message(m: rx.Var[MessageView]) -> rx.Component:
     bubble = rx.box(
         rx.cond(
@@ -287,11 +293,7 @@ def _message(m: rx.Var[MessageView]) -> rx.Component:
                     rx.cond(
                         m.mine,
                         rx.cond(
-                            (m.id <= ConversationState.read_up_to)
-                            | (
-                                m.id
-                                <= LiveState.read_marks[ConversationState.conversation.id.to(str)]
-                            ),
+                            m.id <= ConversationState.read_up_to,
                             t(" · Read"),
                             t(" · Sent"),
                         ),
@@ -441,7 +443,8 @@ def conversation_page() -> rx.Component:
                         ),
                     ),
                     rx.cond(c.is_group, _group_panel()),
-                    on_change(LiveState.message_pings, s.catch_up),
+                    # New messages come by push (state/live.py): scroll to them.
+                    on_change(s.newest, _SCROLL_TO_END),
                     rx.box(
                         rx.cond(
                             s.older != 0,

@@ -438,7 +438,9 @@ def _chat_join(
     # Like messaging.add_member: every member's open pages look again (the group order
     # page listens too, so progress shows up live).
     others = _chat_ids(session, conversation_id) if members is None else members
-    live.publish_after_commit(session, live.MESSAGES, sorted({*others, user_id}))
+    live.publish_after_commit(
+        session, live.conversation_topic(conversation_id), sorted({*others, user_id})
+    )
 
 
 def _chat_ids(session: Session, conversation_id: int) -> list[int]:
@@ -461,7 +463,9 @@ def _chat_leave(session: Session, conversation_id: int | None, user_id: int) -> 
         session.add(row)
         session.flush()
         live.publish_after_commit(
-            session, live.MESSAGES, [*_chat_ids(session, conversation_id), user_id]
+            session,
+            live.conversation_topic(conversation_id),
+            [*_chat_ids(session, conversation_id), user_id],
         )
 
 

@@ -33,11 +33,22 @@ log = logging.getLogger(__name__)
 
 FEED = "feed"  # new activity in someone's feed
 NOTIFICATIONS = "notifications"  # someone's unread notification count changed
-MESSAGES = "messages"  # a conversation of theirs has a new message or read mark
-UNREAD = "unread"  # only their unread-messages count changed (they read something)
+MESSAGES = "messages"  # something in their conversations changed (inbox, badge)
+UNREAD = "unread"  # their unread-messages count changed (they read something)
 TOPICS = (FEED, NOTIFICATIONS, MESSAGES, UNREAD)
 # "read:<conversation id>": someone read that conversation (read receipts for the others).
 _READ = "read:"
+# "conversation:<conversation id>": a new message there, or members/state changed. Pages
+# showing that conversation get the news into the page itself; everyone else it concerns
+# as MESSAGES.
+_CONVERSATION = "conversation:"
+
+
+def _topic_id(topic: object, prefix: str) -> int | None:
+    if not isinstance(topic, str) or not topic.startswith(prefix):
+        return None
+    digits = topic[len(prefix) :]
+    return int(digits) if digits.isascii() and digits.isdigit() else None
 
 
 def read_topic(conversation_id: int) -> str:
@@ -46,9 +57,16 @@ def read_topic(conversation_id: int) -> str:
 
 def read_conversation(topic: str) -> int | None:
     """The conversation of a read-receipt topic; None for any other topic."""
-    if isinstance(topic, str) and topic.startswith(_READ) and topic[len(_READ) :].isdigit():
-        return int(topic[len(_READ) :])
-    return None
+    return _topic_id(topic, _READ)
+
+
+def conversation_topic(conversation_id: int) -> str:
+    return f"{_CONVERSATION}{int(conversation_id)}"
+
+
+def changed_conversation(topic: str) -> int | None:
+    """The conversation of a conversation topic; None for any other topic."""
+    return _topic_id(topic, _CONVERSATION)
 
 
 CHANNEL = "social_market:live"
@@ -108,7 +126,12 @@ def decode(payload: bytes | str) -> tuple[str, list[int]] | None:
         topic, ids = data["topic"], data["ids"]
     except (ValueError, KeyError, TypeError):
         return None
-    if (topic not in TOPICS and read_conversation(topic) is None) or not isinstance(ids, list):
+    known = (
+        topic in TOPICS
+        or read_conversation(topic) is not None
+        or changed_conversation(topic) is not None
+    )
+    if not known or not isinstance(ids, list):
         return None
     return topic, [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
 

@@ -363,7 +363,9 @@ def add_member(
     row.unread_count = 0
     session.add(row)
     session.flush()
-    live.publish_after_commit(session, live.MESSAGES, [*active, person.id])  # type: ignore[list-item]
+    live.publish_after_commit(
+        session, live.conversation_topic(conversation.id), [*active, person.id]
+    )  # type: ignore[arg-type, list-item]
 
 
 def remove_member(
@@ -380,7 +382,11 @@ def remove_member(
     row.left_at = utcnow()
     session.add(row)
     session.flush()
-    live.publish_after_commit(session, live.MESSAGES, [*_active_ids(session, conversation.id), uid])  # type: ignore[arg-type, list-item]
+    live.publish_after_commit(
+        session,
+        live.conversation_topic(conversation.id),  # type: ignore[arg-type]
+        [*_active_ids(session, conversation.id), uid],  # type: ignore[arg-type, list-item]
+    )
 
 
 def leave(*, session: Session, actor_id: object, conversation_id: object) -> None:
@@ -392,7 +398,11 @@ def leave(*, session: Session, actor_id: object, conversation_id: object) -> Non
     member.left_at = utcnow()
     session.add(member)
     session.flush()
-    live.publish_after_commit(session, live.MESSAGES, _active_ids(session, conversation.id))  # type: ignore[arg-type]
+    live.publish_after_commit(
+        session,
+        live.conversation_topic(conversation.id),  # type: ignore[arg-type]
+        _active_ids(session, conversation.id),  # type: ignore[arg-type]
+    )
 
 
 def set_archived(
@@ -527,7 +537,7 @@ def send_message(
             body=text,
             link=f"/messages/{conversation.id}",
         )
-    live.publish_after_commit(session, live.MESSAGES, others)
+    live.publish_after_commit(session, live.conversation_topic(conversation.id), others)  # type: ignore[arg-type]
     if had_unread:  # sending reads the conversation: their badge changes
         live.publish_after_commit(session, live.UNREAD, [me.id])  # type: ignore[list-item]
     return message
@@ -541,7 +551,9 @@ def set_closed(session: Session, conversation_id: int, closed: bool) -> None:
         raise _not_found()
     conversation.closed_at = (conversation.closed_at or utcnow()) if closed else None
     session.add(conversation)
-    live.publish_after_commit(session, live.MESSAGES, _active_ids(session, conversation_id))
+    live.publish_after_commit(
+        session, live.conversation_topic(conversation_id), _active_ids(session, conversation_id)
+    )
 
 
 def recent_messages(
@@ -582,6 +594,10 @@ def mark_read(
         if wanted is None:
             raise InvalidInput("Please reload the page and try again.")
         limit = min(limit, wanted)
+    return _mark_read(session, me.id, member, limit)  # type: ignore[arg-type]
+
+
+def _mark_read(session: Session, me: int, member: ConversationMember, limit: int) -> bool:
     # Read to the end: nothing is unread. Part of the way (rare): count what is left.
     left = 0
     if limit < member.last_message_id:
@@ -589,14 +605,14 @@ def mark_read(
             select(func.count()).where(
                 Message.conversation_id == member.conversation_id,
                 Message.id > limit,  # type: ignore[operator]
-                Message.sender_id != me.id,
+                Message.sender_id != me,
             )
         ).one()
     result = session.exec(
         update(ConversationMember)
         .where(
             ConversationMember.conversation_id == member.conversation_id,  # type: ignore[arg-type]
-            ConversationMember.user_id == me.id,  # type: ignore[arg-type]
+            ConversationMember.user_id == me,  # type: ignore[arg-type]
             ConversationMember.last_read_id < limit,  # type: ignore[arg-type]
         )
         .values(last_read_id=limit, unread_count=left)
@@ -606,9 +622,9 @@ def mark_read(
         session.expire(member)
         # The others' pages show the read receipt (pushed as a number: no refetch); mine
         # only need the badge recounted.
-        others = [u for u in _active_ids(session, member.conversation_id) if u != me.id]
+        others = [u for u in _active_ids(session, member.conversation_id) if u != me]
         live.publish_after_commit(session, live.read_topic(member.conversation_id), others)
-        live.publish_after_commit(session, live.UNREAD, [me.id])  # type: ignore[list-item]
+        live.publish_after_commit(session, live.UNREAD, [me])
     return changed
 
 
@@ -871,7 +887,12 @@ def _shown_to(me: int):
 
 
 def _views(
-    session: Session, me: int, conversation_id: int, messages: list[Message], locale: str | None
+    session: Session,
+    me: int,
+    conversation_id: int,
+    messages: list[Message],
+    locale: str | None,
+    read_up_to: int | None = None,
 ) -> list[MessageView]:
     if not messages:
         return []
@@ -880,7 +901,8 @@ def _views(
         u.id: u
         for u in session.exec(select(User).where(User.id.in_(sender_ids)))  # type: ignore[union-attr]
     }
-    read_up_to = read_by_all_up_to(session, me, conversation_id)
+    if read_up_to is None:
+        read_up_to = read_by_all_up_to(session, me, conversation_id)
     now = utcnow()
     views = []
     for m in messages:
@@ -949,6 +971,29 @@ def newer(
 ) -> list[MessageView]:
     """Messages after ``after`` (catching up after a push or a reconnect), oldest first,
     at most 200 (a page that fell further behind reloads)."""
+    return catch_up(
+        session=session,
+        actor_id=actor_id,
+        conversation_id=conversation_id,
+        after=after,
+        locale=locale,
+        mark=False,
+    )[0]
+
+
+def catch_up(
+    *,
+    session: Session,
+    actor_id: object,
+    conversation_id: object,
+    after: object,
+    locale: str | None = None,
+    mark: bool = True,
+) -> tuple[list[MessageView], int]:
+    """What an open conversation page needs when something changed: the messages after
+    ``after`` (as ``newer``), and the newest of my messages everyone else has read (read
+    receipts). With ``mark``, messages from others among them are marked read (the page
+    shows them). One membership check for all of it: this runs for every message."""
     me = require_user(session, actor_id)
     member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
     start = 0 if after in (None, "", 0) else as_id(after)
@@ -966,7 +1011,11 @@ def newer(
             .limit(200)
         )
     )
-    return _views(session, me.id, member.conversation_id, rows, locale)
+    read_up_to = read_by_all_up_to(session, me.id, member.conversation_id)  # type: ignore[arg-type]
+    views = _views(session, me.id, member.conversation_id, rows, locale, read_up_to)  # type: ignore[arg-type]
+    if mark and any(m.sender_id != me.id for m in rows):
+        _mark_read(session, me.id, member, member.last_message_id)  # type: ignore[arg-type]
+    return views, read_up_to
 
 
 def read_by_all_up_to(session: Session, me: int, conversation_id: int) -> int:

@@ -7,6 +7,11 @@ arguments), so a change pushed to that token reaches every tab of that person an
 one else's. Pushes come from ``services/live.py``: this module subscribes to it and
 pushes only to people connected to this process (with Redis, every worker hears every
 message and serves its own sockets).
+
+News of a conversation goes first into the tabs here that show it (``state/viewers.py``,
+``ConversationState._take_news``: the new messages land in the page's state directly and
+are marked read, which recounts the person's badge), then as a ``message_pings`` bump
+to the people it concerns who have no such tab here.
 """
 
 from __future__ import annotations
@@ -22,11 +27,12 @@ from reflex.istate.manager.token import BaseStateToken
 from social_market.db import session_scope
 from social_market.services import live, messaging, notifications
 from social_market.settings import get_settings
+from social_market.state import viewers
 from social_market.state.auth import AuthState
+from social_market.state.messages import ConversationState
 
 log = logging.getLogger(__name__)
 
-READ_MARKS = 50  # read receipts kept per person (the most recent conversations)
 PRESENCE_TTL = 7 * 24 * 3600  # forget people who haven't opened a page for a week
 TRACE = os.environ.get("SM_TRACE_LIVE") == "1"
 
@@ -40,8 +46,6 @@ class LiveState(rx.SharedState):
     feed_pings: int = 0
     unread_messages: int = 0  # conversations with unread messages
     message_pings: int = 0  # bumps when any of my conversations changes
-    # Read receipts: conversation id → my messages up to this id are read by all others.
-    read_marks: dict[str, int] = {}
 
     @rx.event
     async def connect(self):
@@ -78,7 +82,7 @@ def _unread_messages(user_ids: list[int]) -> dict[int, int]:
         return messaging.unread_conversation_counts(session, user_ids)
 
 
-def _read_marks(user_ids: list[int], conversation_id: int) -> dict[int, int]:
+def _read_marks(user_ids: set[int], conversation_id: int) -> dict[int, int]:
     with session_scope() as session:
         return {uid: messaging.read_by_all_up_to(session, uid, conversation_id) for uid in user_ids}
 
@@ -112,27 +116,77 @@ async def _push(topic: str, values: dict[int, int]) -> None:
                 state = await root.get_state(LiveState)
                 if topic == live.NOTIFICATIONS:
                     state.unread_notifications = value
-                elif topic == live.MESSAGES:
+                elif topic in (live.MESSAGES, live.UNREAD):  # inboxes look again too
                     state.unread_messages = value
                     state.message_pings += 1
-                elif topic == live.UNREAD:
-                    state.unread_messages = value
-                elif (cid := live.read_conversation(topic)) is not None:
-                    marks = {k: v for k, v in state.read_marks.items() if k != str(cid)}
-                    state.read_marks = {
-                        **dict(list(marks.items())[-READ_MARKS + 1 :]),
-                        str(cid): value,
-                    }
                 else:
                     state.feed_pings += 1
         except Exception:
             log.exception("live push of %s to %s failed", topic, uid)
 
 
+def _socket_here(token: str) -> bool:
+    """Is this tab's socket connected to this process? (Reflex's own token map.)"""
+    manager = _app.event_namespace._token_manager  # type: ignore[union-attr]
+    record = manager.token_to_socket.get(token)
+    return record is not None and record.instance_id == manager.instance_id
+
+
+async def _to_tab(
+    token: str, user_id: int, conversation_id: int, read_up_to: int | None = None
+) -> int | None:
+    """Bring a conversation's news into one tab showing it: how many new messages it
+    got, None (and the tab is forgotten) if it no longer shows the conversation. With
+    ``read_up_to``, the news is only a read receipt."""
+    taken = None
+    try:
+        if _socket_here(token):
+            async with _app.modify_state(  # type: ignore[union-attr]
+                BaseStateToken(ident=token, cls=ConversationState)
+            ) as root:
+                state = await root.get_state(ConversationState)
+                if read_up_to is None:
+                    taken = await state._take_news(user_id, conversation_id)
+                else:
+                    taken = state._take_read_receipt(conversation_id, read_up_to)
+    except Exception:
+        log.exception("live push of conversation %s to a tab failed", conversation_id)
+    if taken is None:
+        viewers.forget(token, conversation_id)
+    return taken
+
+
+async def _read_news(conversation_id: int, user_ids: list[int]) -> None:
+    """Someone read the conversation: the read receipts of the others' tabs showing it
+    (nowhere else shows them)."""
+    tabs = viewers.of(conversation_id, user_ids)
+    if not tabs:
+        return
+    marks = await asyncio.to_thread(_read_marks, {uid for _, uid in tabs}, conversation_id)
+    await asyncio.gather(*(_to_tab(t, uid, conversation_id, marks[uid]) for t, uid in tabs))
+
+
+async def _conversation_news(conversation_id: int, user_ids: list[int]) -> None:
+    tabs = viewers.of(conversation_id, user_ids)
+    taken = await asyncio.gather(*(_to_tab(t, uid, conversation_id) for t, uid in tabs))
+    # A tab that got new messages marked them read, and services/messaging.mark_read
+    # publishes the recounted badge (with the ping) to that person's tabs everywhere.
+    served = {uid for (_, uid), got in zip(tabs, taken, strict=True) if got}
+    rest = [uid for uid in _here(user_ids) if uid not in served]
+    if rest:
+        await _push(live.MESSAGES, await asyncio.to_thread(_unread_messages, rest))
+
+
 def on_news(topic: str, user_ids: list[int]) -> None:
     """Subscriber (runs on a worker thread): push to those connected here."""
     loop = _loop
     if loop is None or _app is None:
+        return
+    if (cid := live.changed_conversation(topic)) is not None:
+        asyncio.run_coroutine_threadsafe(_conversation_news(cid, user_ids), loop)
+        return
+    if (cid := live.read_conversation(topic)) is not None:
+        asyncio.run_coroutine_threadsafe(_read_news(cid, user_ids), loop)
         return
     here = _here(user_ids)
     if not here:
@@ -141,8 +195,6 @@ def on_news(topic: str, user_ids: list[int]) -> None:
         values = _badges(here)
     elif topic in (live.MESSAGES, live.UNREAD):
         values = _unread_messages(here)
-    elif (cid := live.read_conversation(topic)) is not None:
-        values = _read_marks(here, cid)
     else:
         values = dict.fromkeys(here, 0)
     asyncio.run_coroutine_threadsafe(_push(topic, values), loop)

@@ -11,14 +11,16 @@ import reflex as rx
 from social_market.db import session_scope
 from social_market.i18n.catalog import BABEL_LOCALE
 from social_market.models import Order
-from social_market.services import messaging
+from social_market.services import accounts, messaging
 from social_market.services.errors import DomainError
+from social_market.services.ids import as_id
 from social_market.services.messaging import (
     ConversationRow,
     ConversationView,
     MessageView,
     SearchHit,
 )
+from social_market.state import viewers
 from social_market.state.auth import AuthState
 from social_market.state.forms import FormState
 
@@ -116,7 +118,9 @@ class InboxState(AuthState):
 
 
 class ConversationState(FormState):
-    """/messages/<id>: the history (older pages on request), sending, read marks."""
+    """/messages/<id>: the history (older pages on request), sending, read marks. New
+    messages arrive by push: ``state/live.py`` calls ``_take_news`` on the tabs
+    registered in ``state/viewers.py`` (the page never has to ask)."""
 
     conversation: ConversationView | None = None
     messages: list[MessageView] = []
@@ -146,20 +150,71 @@ class ConversationState(FormState):
             messaging.mark_read(session=session, actor_id=me, conversation_id=self._cid())
             self.read_up_to = messaging.read_by_all_up_to(session, me, self.conversation.id)
 
+    def _tab(self) -> str:
+        return self.router.session.client_token
+
     @rx.event
     def load(self):
         self._clear()
         self.pending, self.member_error = [], ""
         me = self._user_id_or_none()
         if me is None:
+            viewers.forget(self._tab())
             return self._sign_in_redirect()
+        cid = as_id(self._cid())
+        # Registered before reading, so nothing sent meanwhile falls between the two.
+        if cid is not None:
+            viewers.register(self._tab(), cid, me)
         try:
             self._show(me)
         except DomainError:
+            viewers.forget(self._tab())
             self.found, self.conversation, self.messages = False, None, []
             return None
         self.found = True
-        return _scroll_to_end()
+        return None
+
+    def _shows(self, conversation_id: int) -> bool:
+        """This tab is on that conversation's page (a push may find it moved on)."""
+        return (
+            self.conversation is not None
+            and self.conversation.id == conversation_id
+            and self._cid() == str(conversation_id)
+        )
+
+    async def _take_news(self, user_id: int, conversation_id: int) -> int | None:
+        """A push (``state/live.py``, under this tab's state lock): bring in what is new
+        in the conversation this tab shows, marking it read; how many messages came.
+        None when the tab no longer shows it to that person (signed out, moved on,
+        removed): the push forgets the tab."""
+        if not self._shows(conversation_id):
+            return None
+        last = self.messages[-1].id if self.messages else 0
+        try:
+            result = await asyncio.to_thread(
+                _catch_up,
+                user_id,
+                conversation_id,
+                last,
+                self._locale(),
+                session_token=self._session_token() or "",
+            )
+        except DomainError:  # removed from the group meanwhile
+            self.found, self.conversation, self.messages = False, None, []
+            return None
+        if result is None:  # signed out (or in as someone else) since
+            return None
+        self._apply(*result)
+        return len(result[0])
+
+    def _take_read_receipt(self, conversation_id: int, read_up_to: int) -> int | None:
+        """A push: the others have read my messages up to ``read_up_to`` (a message id
+        of this conversation, computed for the person the tab registered as)."""
+        if not self._shows(conversation_id):
+            return None
+        if read_up_to != self.read_up_to:
+            self.read_up_to = read_up_to
+        return 0
 
     @rx.event
     async def catch_up(self):
@@ -177,9 +232,10 @@ class ConversationState(FormState):
         except DomainError:  # removed from the group meanwhile
             self.found, self.conversation, self.messages = False, None, []
             return None
-        return self._apply(fresh, read_up_to, view)
+        self._apply(fresh, read_up_to, view)
+        return None
 
-    def _apply(self, fresh: list, read_up_to: int, view) -> rx.event.EventSpec | None:
+    def _apply(self, fresh: list, read_up_to: int, view) -> None:
         # Only what changed is set: every set var goes back to the browser whole.
         if view is not None and view != self.conversation:
             self.conversation = view
@@ -187,7 +243,11 @@ class ConversationState(FormState):
             self.read_up_to = read_up_to
         if fresh:
             self.messages = [*self.messages, *fresh]
-        return _scroll_to_end() if fresh else None
+
+    @rx.var
+    def newest(self) -> int:
+        """The newest message shown: the page scrolls to the end when it changes."""
+        return self.messages[-1].id if self.messages else 0
 
     @rx.event
     def load_older(self):
@@ -244,21 +304,21 @@ class ConversationState(FormState):
 
     @rx.event
     async def send(self, form_data: dict):
-        begun = await asyncio.to_thread(self._begin, form_data)
-        if begun is None or self.conversation is None:
+        self._clear()
+        data = self._form(form_data)
+        if data is None or self.conversation is None:
             return
-        me, data = begun
         body = data.get("body")
         if isinstance(body, str) and body.strip():
             self.pending = [*self.pending, body.strip()[:200]]
             yield
         last = self.messages[-1].id if self.messages else 0
         try:
-            # Sent, then fetched back with anything newer, in the same trip to a thread
-            # (one event per message on the sender's side).
-            fresh, read_up_to, view = await asyncio.to_thread(
+            # Who is asking, the message, and what the page lacks: one trip to a thread
+            # and one session (one event per message on the sender's side).
+            result = await asyncio.to_thread(
                 _send_and_fetch,
-                me,
+                self._session_token() or "",
                 self.conversation.id,
                 body,
                 self._photo_key or None,
@@ -267,13 +327,18 @@ class ConversationState(FormState):
             )
         except DomainError as exc:
             self._fail(exc)
+            result = exc
+        if result is None:
+            self._set_me(None)
+            self.error = self._t("Your session has ended. Please sign in again.")
+        if not isinstance(result, tuple):
             self.pending = []
             # Keep what was written: put it back in the box.
             yield _refill(body if isinstance(body, str) else "")
             return
         self.pending = []
         self._photo_key, self.photo_preview = "", ""
-        yield self._apply(fresh, read_up_to, view)
+        self._apply(*result)
 
     def _group_action(self, action, **kwargs):
         me = self._user_id_or_none()
@@ -316,57 +381,72 @@ class ConversationState(FormState):
         return rx.redirect("/messages")
 
 
-def _catch_up(me: int, conversation_id: int, after: int, locale: str | None):
+def _catch_up(
+    me: int,
+    conversation_id: int,
+    after: int,
+    locale: str | None,
+    *,
+    session_token: str | None = None,
+):
     """(newer messages, read by everyone up to, the conversation's view or None) in one
-    session. The view (members, closed, subject) is rebuilt only when no new message
-    came: a push without one is about the conversation itself (someone added, removed
-    or left, moderators closed it); one with messages almost never is, and the next
-    push or page load brings any change along (this is the hot path of every message)."""
+    session, the others' messages marked read. With ``session_token`` (a push, not an
+    event of the person's own): None unless that session is still signed in as ``me``."""
     with session_scope() as session:
-        fresh = messaging.newer(
-            session=session,
-            actor_id=me,
-            conversation_id=conversation_id,
-            after=after,
-            locale=locale,
+        if session_token is not None:
+            user = accounts.user_for_session(session=session, token=session_token)
+            if user is None or user.id != me:
+                return None
+        return _fetch(session, me, conversation_id, after, locale, mark=True)
+
+
+def _fetch(session, me: int, conversation_id: int, after: int, locale: str | None, *, mark: bool):
+    """The view (members, closed, subject) is rebuilt only when no new message came: news
+    without one is about the conversation itself (someone added, removed or left,
+    moderators closed it); news with messages almost never is, and the next news or page
+    load brings any change along (this is the hot path of every message)."""
+    fresh, read_up_to = messaging.catch_up(
+        session=session,
+        actor_id=me,
+        conversation_id=conversation_id,
+        after=after,
+        locale=locale,
+        mark=mark,
+    )
+    view = (
+        None
+        if fresh
+        else messaging.conversation_view(
+            session=session, actor_id=me, conversation_id=conversation_id
         )
-        if fresh:
-            messaging.mark_read(session=session, actor_id=me, conversation_id=conversation_id)
-        read_up_to = messaging.read_by_all_up_to(session, me, conversation_id)
-        view = (
-            None
-            if fresh
-            else messaging.conversation_view(
-                session=session, actor_id=me, conversation_id=conversation_id
-            )
-        )
+    )
     return fresh, read_up_to, view
 
 
 def _send_and_fetch(
-    me: int,
+    session_token: str,
     conversation_id: int,
     body: object,
     photo_key: str | None,
     after: int,
     locale: str | None,
 ):
+    """Check the session, send, commit (the news goes out), and fetch what the sender's
+    page lacks, all in one session; None when the session has ended. Sending marks the
+    conversation read for the sender (``send_message``)."""
     with session_scope() as session:
+        user = accounts.user_for_session(session=session, token=session_token)
+        if user is None:
+            return None
         messaging.send_message(
             session=session,
-            actor_id=me,
+            actor_id=user.id,
             conversation_id=conversation_id,
             body=body,
             photo_key=photo_key,
         )
-    return _catch_up(me, conversation_id, after, locale)
-
-
-def _scroll_to_end():
-    return rx.call_script(
-        "setTimeout(() => { const el = document.getElementById('message-list');"
-        " if (el) el.scrollTop = el.scrollHeight; }, 50)"
-    )
+        session.commit()
+        return _fetch(session, user.id, conversation_id, after, locale, mark=False)  # type: ignore[arg-type]
 
 
 def _refill(text: str):

@@ -123,3 +123,40 @@ def test_read_receipt_topics_name_their_conversation_and_nothing_else_passes():
     for bad in ("read:", "read:1x", "read:-1", "reader:1", "nope"):
         assert live.decode(json.dumps({"topic": bad, "ids": [3]})) is None
         assert bad == "nope" or live.read_conversation(bad) is None
+
+
+def test_conversation_topics_name_their_conversation_and_nothing_else_passes():
+    import json
+
+    assert live.conversation_topic(7) == "conversation:7"
+    assert live.changed_conversation("conversation:7") == 7
+    assert live.changed_conversation("read:7") is None
+    assert live.read_conversation("conversation:7") is None
+    assert live.decode(json.dumps({"topic": "conversation:7", "ids": [3, 4]})) == (
+        "conversation:7",
+        [3, 4],
+    )
+    for bad in ("conversation:", "conversation:7a", "conversation:-7", "conversation:\u0667"):
+        assert live.decode(json.dumps({"topic": bad, "ids": [3]})) is None
+        assert live.changed_conversation(bad) is None
+
+
+def test_a_new_message_is_news_of_its_conversation_for_the_other_members_only(db):
+    received: list[tuple[str, list[int]]] = []
+    live.set_hub(live.InProcessHub())
+    live.subscribe(collect := lambda topic, ids: received.append((topic, ids)))
+    try:
+        a, b, c = make_user(db), make_user(db), make_user(db)
+        group = messaging.create_group(
+            session=db, actor_id=a.id, title="Mugs", handles=[b.handle, c.handle]
+        )
+        db.commit()
+        live.wait_idle()
+        received.clear()
+        messaging.send_message(session=db, actor_id=b.id, conversation_id=group.id, body="hi")
+        db.commit()
+        live.wait_idle()
+        assert received == [(live.conversation_topic(group.id), sorted([a.id, c.id]))]
+    finally:
+        live.unsubscribe(collect)
+        live.set_hub(None)

@@ -149,6 +149,43 @@ def test_history_loads_older_pages_and_newer_catches_up(db, monkeypatch):
     assert [v.segments[0].text for v in later] == ["m5", "m6"]
 
 
+def test_catching_up_brings_newer_messages_with_receipts_and_reads_only_what_others_wrote(db):
+    a, b = make_user(db), make_user(db)
+    convo = _direct(db, a, b)
+    first = _send(db, a, convo, "hello")
+    _send(db, b, convo, "hi back")  # b's own message: sending read everything for b
+    db.commit()
+
+    # b's page catches up from the first message: nothing of a's is new, nothing to mark.
+    views, read_up_to = messaging.catch_up(
+        session=db, actor_id=b.id, conversation_id=convo.id, after=first.id
+    )
+    assert [(v.segments[0].text, v.mine) for v in views] == [("hi back", True)]
+    assert read_up_to == first.id  # a has read up to their own message, not "hi back"
+    assert messaging.unread_conversations(db, a.id) == 1
+
+    # a's page catches up: b's message comes in and is marked read; the receipt follows.
+    views, _ = messaging.catch_up(
+        session=db, actor_id=a.id, conversation_id=convo.id, after=first.id
+    )
+    assert [v.segments[0].text for v in views] == ["hi back"]
+    assert messaging.unread_conversations(db, a.id) == 0
+    _, read_up_to = messaging.catch_up(
+        session=db, actor_id=b.id, conversation_id=convo.id, after=first.id
+    )
+    assert read_up_to == views[0].id
+
+    # Without marking (the sender's own page after sending), nothing is marked read.
+    _send(db, b, convo, "and another")
+    views, _ = messaging.catch_up(
+        session=db, actor_id=a.id, conversation_id=convo.id, after=views[0].id, mark=False
+    )
+    assert [v.segments[0].text for v in views] == ["and another"]
+    assert messaging.unread_conversations(db, a.id) == 1
+    with pytest.raises(InvalidInput):
+        messaging.catch_up(session=db, actor_id=a.id, conversation_id=convo.id, after="x")
+
+
 def test_nobody_reads_sends_to_or_marks_a_conversation_they_are_not_in(db):
     a, b, outsider = make_user(db), make_user(db), make_user(db)
     convo = _direct(db, a, b)
@@ -156,6 +193,7 @@ def test_nobody_reads_sends_to_or_marks_a_conversation_they_are_not_in(db):
     for call, kwargs in [
         (messaging.history, {}),
         (messaging.newer, {"after": 0}),
+        (messaging.catch_up, {"after": 0}),
         (messaging.conversation_view, {}),
         (messaging.send_message, {"body": "intrusion"}),
         (messaging.mark_read, {}),
