@@ -829,6 +829,16 @@ def _phase_figures(bench: Bench, phase: Phase, stored: int) -> dict:
         "sent": len(records),
         "received": len(received),
         "lost": len(records) - len(received),
+        # Lost while a later message of the same sender was shown: skipped, not late.
+        "lost_with_later_shown": sum(
+            1
+            for r in records
+            if r.received_at is None
+            and any(
+                x.client == r.client and x.seq > r.seq and x.received_at is not None
+                for x in records
+            )
+        ),
         "duplicated": duplicated,
         "stored": stored,
         "msgs_per_s": round(len(records) / seconds, 2) if seconds else 0.0,

@@ -468,7 +468,16 @@ def send_message(
     ``photo_key`` comes from ``store_photo`` (kept on the server, never from the browser)."""
     me = require_user(session, actor_id)
     member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
-    conversation = session.get(Conversation, member.conversation_id)
+    # The conversation's row stays locked until commit, taken before the message gets its
+    # id: within a conversation, ids are then committed in order, so a page that has
+    # message n can ask for "after n" and never skip one still being committed (two
+    # people writing at once would otherwise commit 101 before 100).
+    conversation = session.exec(
+        select(Conversation)
+        .where(Conversation.id == member.conversation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if conversation is None:
         raise _not_found()
     text = clean_text(body, field="body", label=N_("Message"), max_length=MAX_BODY, multiline=True)

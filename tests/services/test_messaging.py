@@ -433,3 +433,46 @@ def test_a_conversation_closed_by_moderators_keeps_its_history_and_takes_no_mess
     assert not messaging.conversation_view(
         session=db, actor_id=a.id, conversation_id=convo.id
     ).closed
+
+
+def test_messages_of_one_conversation_are_committed_in_id_order_on_postgresql(
+    postgresql_engine,
+):
+    """Two people writing at once: the second send waits for the first one's commit, so a
+    page that has message n and asks for what is after n never skips one."""
+    import threading
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    with Session(postgresql_engine, expire_on_commit=False) as setup:
+        a, b = make_user(setup), make_user(setup)
+        convo = _direct(setup, a, b)
+        setup.commit()
+
+    first = Session(postgresql_engine, expire_on_commit=False)
+    early = messaging.send_message(session=first, actor_id=a.id, conversation_id=convo.id, body="1")
+    later: list[int] = []
+
+    def second_writer():
+        with Session(postgresql_engine, expire_on_commit=False) as session:
+            message = messaging.send_message(
+                session=session, actor_id=b.id, conversation_id=convo.id, body="2"
+            )
+            session.commit()
+            later.append(message.id)
+
+    thread = threading.Thread(target=second_writer, daemon=True)
+    thread.start()
+    try:
+        thread.join(0.5)
+        assert thread.is_alive()  # waiting for the first writer's commit...
+        with Session(postgresql_engine) as reader:
+            # ... before its message took an id (had it taken one, it could commit first)
+            allocated = reader.exec(text("SELECT last_value FROM message_id_seq")).one()[0]
+            assert allocated == early.id
+    finally:
+        first.commit()
+        first.close()
+        thread.join(10)
+    assert later and later[0] > early.id
