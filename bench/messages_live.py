@@ -85,6 +85,18 @@ GRACE_S = 10.0
 MARK = re.compile(r"BM(\d+)x(\d+)x(\d+)")
 
 
+def _cpu_speed() -> float:
+    """Seconds for a fixed pure-Python loop (best of three)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -1067,6 +1079,8 @@ def main() -> None:
     }
 
     load_before = [round(x, 2) for x in os.getloadavg()]  # others' work on the machine
+
+    speed_before = _cpu_speed()
     name = f"sm_bench_live_{os.getpid()}"
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))  # the app's, too
     db_url = _create_database(name)
@@ -1102,6 +1116,9 @@ def main() -> None:
         "size": size,
         "setup_seconds": round(setup_s),
         "load_average_before": load_before,
+        # The same pure-Python loop timed before and after: this machine's speed varies
+        # by a third from one minute to the next (a shared VM); compare runs with it.
+        "python_loop_s": {"before": speed_before, "after": _cpu_speed()},
         "targets": {
             "delivery_p95_ms": DELIVERY_TARGET_MS,
             "idle_client_kib": IDLE_CLIENT_TARGET_KIB,

@@ -14,10 +14,11 @@ block. A conversation about an order is always open between its buyer and shop.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from limits import parse
 from pydantic import BaseModel
-from sqlalchemy import func, or_, union_all, update
+from sqlalchemy import case, func, or_, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -328,6 +329,46 @@ def _active_ids(session: Session, conversation_id: int) -> list[int]:
     )
 
 
+class _ActiveMember(NamedTuple):
+    user_id: int
+    last_read_id: int
+    last_message_id: int
+    unread_count: int
+
+
+def _active_members(session: Session, conversation_id: int | None) -> list[_ActiveMember]:
+    """The active members' read positions, in one statement (the hot paths of every
+    message use it for the membership check, the read receipts and who to tell)."""
+    if conversation_id is None:
+        return []
+    rows = session.exec(
+        select(
+            ConversationMember.user_id,
+            ConversationMember.last_read_id,
+            ConversationMember.last_message_id,
+            ConversationMember.unread_count,
+        ).where(
+            ConversationMember.conversation_id == conversation_id,
+            ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).all()
+    return [_ActiveMember(*row) for row in rows]
+
+
+def _me_among(members: list[_ActiveMember], me: int) -> _ActiveMember:
+    for member in members:
+        if member.user_id == me:
+            return member
+    raise _not_found()
+
+
+def _forget_loaded_members(session: Session, conversation_id: int) -> None:
+    """Statements changed these rows behind the session's back: reload on next use."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, ConversationMember) and obj.conversation_id == conversation_id:
+            session.expire(obj)
+
+
 def _own_group(session: Session, me: int, conversation_id: object) -> Conversation:
     member = _membership(session, me, conversation_id)
     conversation = session.get(Conversation, member.conversation_id)
@@ -420,13 +461,18 @@ def set_archived(
 # --- sending and reading ------------------------------------------------------------
 
 
-def can_send(session: Session, me: int, conversation: Conversation) -> bool:
-    """Nobody sends to a closed conversation, nor across a block between two people."""
+def can_send(
+    session: Session, me: int, conversation: Conversation, active: list[int] | None = None
+) -> bool:
+    """Nobody sends to a closed conversation, nor across a block between two people.
+    ``active``: the conversation's active members, when the caller has them."""
     if conversation.closed_at is not None:
         return False
     if conversation.kind == GROUP:
         return True
-    others = [u for u in _active_ids(session, conversation.id) if u != me]  # type: ignore[arg-type]
+    if active is None:
+        active = _active_ids(session, conversation.id)  # type: ignore[arg-type]
+    others = [u for u in active if u != me]
     return bool(others) and not any(is_blocked_between(session, me, o) for o in others)
 
 
@@ -467,14 +513,17 @@ def send_message(
     """Add a message (the caller commits); members' pages are told after commit.
     ``photo_key`` comes from ``store_photo`` (kept on the server, never from the browser)."""
     me = require_user(session, actor_id)
-    member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    cid = as_id(conversation_id)
+    members = _active_members(session, cid)
+    member = _me_among(members, me.id)  # type: ignore[arg-type]
+    active = [m.user_id for m in members]
     # The conversation's row stays locked until commit, taken before the message gets its
     # id: within a conversation, ids are then committed in order, so a page that has
     # message n can ask for "after n" and never skip one still being committed (two
     # people writing at once would otherwise commit 101 before 100).
     conversation = session.exec(
         select(Conversation)
-        .where(Conversation.id == member.conversation_id)
+        .where(Conversation.id == cid)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
@@ -485,7 +534,7 @@ def send_message(
         raise InvalidInput("Please write something.", field="body")
     if conversation.closed_at is not None:
         raise NotAllowed("Our moderators closed this conversation.")
-    if not can_send(session, me.id, conversation):  # type: ignore[arg-type]
+    if not can_send(session, me.id, conversation, active):  # type: ignore[arg-type]
         raise NotAllowed("You can't message this person.")
     ratelimit.hit(
         MESSAGES_PER_HOUR,
@@ -507,36 +556,27 @@ def send_message(
         .where(Conversation.id == conversation.id)  # type: ignore[arg-type]
         .values(last_message_id=message.id)
     )
-    # Every active member's inbox moves it up (and out of their archive); the sender has read it.
+    # Every active member's inbox moves it up (and out of their archive), one more unread
+    # for the others; the sender has read it. One statement for all of them.
+    mine = ConversationMember.user_id == me.id
     session.exec(
         update(ConversationMember)
         .where(
             ConversationMember.conversation_id == conversation.id,  # type: ignore[arg-type]
             ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
         )
-        .values(last_message_id=message.id, archived=False)
-    )
-    session.exec(
-        update(ConversationMember)
-        .where(
-            ConversationMember.conversation_id == conversation.id,  # type: ignore[arg-type]
-            ConversationMember.left_at.is_(None),  # type: ignore[union-attr]
-            ConversationMember.user_id != me.id,  # type: ignore[arg-type]
+        .values(
+            last_message_id=message.id,
+            archived=False,
+            unread_count=case((mine, 0), else_=ConversationMember.unread_count + 1),
+            last_read_id=case((mine, message.id), else_=ConversationMember.last_read_id),
         )
-        .values(unread_count=ConversationMember.unread_count + 1)
+        .execution_options(synchronize_session=False)
     )
-    session.exec(
-        update(ConversationMember)
-        .where(
-            ConversationMember.conversation_id == conversation.id,  # type: ignore[arg-type]
-            ConversationMember.user_id == me.id,  # type: ignore[arg-type]
-        )
-        .values(last_read_id=message.id, unread_count=0)
-    )
-    session.expire(member)
-    # The others' pages fetch it; the sender's page does at once (ConversationState.send)
-    # and their other tabs with the read receipt or the next message.
-    others = [u for u in _active_ids(session, conversation.id) if u != me.id]  # type: ignore[arg-type]
+    _forget_loaded_members(session, conversation.id)  # type: ignore[arg-type]
+    # The others' open pages get it by push; the sender's page at once (ConversationState.
+    # send) and their other tabs with the next message.
+    others = [u for u in active if u != me.id]
     if conversation.kind == DIRECT:  # a maker's questions reach their listening inbox
         listening.on_direct_message(
             session,
@@ -603,16 +643,24 @@ def mark_read(
         if wanted is None:
             raise InvalidInput("Please reload the page and try again.")
         limit = min(limit, wanted)
-    return _mark_read(session, me.id, member, limit)  # type: ignore[arg-type]
+    return _mark_read(session, me.id, member.conversation_id, member.last_message_id, limit)  # type: ignore[arg-type]
 
 
-def _mark_read(session: Session, me: int, member: ConversationMember, limit: int) -> bool:
+def _mark_read(
+    session: Session,
+    me: int,
+    conversation_id: int,
+    last_message_id: int,
+    limit: int,
+    others: list[int] | None = None,
+) -> bool:
+    """``others``: the other active members, when the caller has them."""
     # Read to the end: nothing is unread. Part of the way (rare): count what is left.
     left = 0
-    if limit < member.last_message_id:
+    if limit < last_message_id:
         left = session.exec(
             select(func.count()).where(
-                Message.conversation_id == member.conversation_id,
+                Message.conversation_id == conversation_id,
                 Message.id > limit,  # type: ignore[operator]
                 Message.sender_id != me,
             )
@@ -620,19 +668,21 @@ def _mark_read(session: Session, me: int, member: ConversationMember, limit: int
     result = session.exec(
         update(ConversationMember)
         .where(
-            ConversationMember.conversation_id == member.conversation_id,  # type: ignore[arg-type]
+            ConversationMember.conversation_id == conversation_id,  # type: ignore[arg-type]
             ConversationMember.user_id == me,  # type: ignore[arg-type]
             ConversationMember.last_read_id < limit,  # type: ignore[arg-type]
         )
         .values(last_read_id=limit, unread_count=left)
+        .execution_options(synchronize_session=False)
     )
     changed = bool(result.rowcount)  # type: ignore[attr-defined]
     if changed:
-        session.expire(member)
+        _forget_loaded_members(session, conversation_id)
         # The others' pages show the read receipt (pushed as a number: no refetch); mine
         # only need the badge recounted.
-        others = [u for u in _active_ids(session, member.conversation_id) if u != me]
-        live.publish_after_commit(session, live.read_topic(member.conversation_id), others)
+        if others is None:
+            others = [u for u in _active_ids(session, conversation_id) if u != me]
+        live.publish_after_commit(session, live.read_topic(conversation_id), others)
         live.publish_after_commit(session, live.UNREAD, [me])
     return changed
 
@@ -906,9 +956,14 @@ def _views(
     if not messages:
         return []
     sender_ids = {m.sender_id for m in messages}
+    # Only the columns shown (a page of messages is read for every message sent).
     senders = {
         u.id: u
-        for u in session.exec(select(User).where(User.id.in_(sender_ids)))  # type: ignore[union-attr]
+        for u in session.exec(
+            select(User.id, User.display_name, User.handle, User.avatar_key, User.deleted_at).where(
+                User.id.in_(sender_ids)
+            )  # type: ignore[union-attr]
+        )
     }
     if read_up_to is None:
         read_up_to = read_by_all_up_to(session, me, conversation_id)
@@ -1004,7 +1059,9 @@ def catch_up(
     receipts). With ``mark``, messages from others among them are marked read (the page
     shows them). One membership check for all of it: this runs for every message."""
     me = require_user(session, actor_id)
-    member = _membership(session, me.id, conversation_id)  # type: ignore[arg-type]
+    cid = as_id(conversation_id)
+    members = _active_members(session, cid)
+    member = _me_among(members, me.id)  # type: ignore[arg-type]
     start = 0 if after in (None, "", 0) else as_id(after)
     if start is None:
         raise InvalidInput("Please reload the page and try again.")
@@ -1012,7 +1069,7 @@ def catch_up(
         session.exec(
             select(Message)
             .where(
-                Message.conversation_id == member.conversation_id,
+                Message.conversation_id == cid,
                 Message.id > start,  # type: ignore[operator]
                 _shown_to(me.id),  # type: ignore[arg-type]
             )
@@ -1020,10 +1077,18 @@ def catch_up(
             .limit(200)
         )
     )
-    read_up_to = read_by_all_up_to(session, me.id, member.conversation_id)  # type: ignore[arg-type]
-    views = _views(session, me.id, member.conversation_id, rows, locale, read_up_to)  # type: ignore[arg-type]
+    others = [m for m in members if m.user_id != me.id]
+    read_up_to = min((m.last_read_id for m in others), default=0)  # as read_by_all_up_to
+    views = _views(session, me.id, cid, rows, locale, read_up_to)  # type: ignore[arg-type]
     if mark and any(m.sender_id != me.id for m in rows):
-        _mark_read(session, me.id, member, member.last_message_id)  # type: ignore[arg-type]
+        _mark_read(
+            session,
+            me.id,  # type: ignore[arg-type]
+            cid,  # type: ignore[arg-type]
+            member.last_message_id,
+            member.last_message_id,
+            [m.user_id for m in others],
+        )
     return views, read_up_to
 
 

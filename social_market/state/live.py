@@ -177,16 +177,38 @@ async def _conversation_news(conversation_id: int, user_ids: list[int]) -> None:
         await _push(live.MESSAGES, await asyncio.to_thread(_unread_messages, rest))
 
 
+def _conversation_work(topic: str, user_ids: list[int]):
+    """The coroutine that delivers news of one conversation (it reads the database only
+    on a thread of its own), or None for other news."""
+    if (cid := live.changed_conversation(topic)) is not None:
+        return _conversation_news(cid, user_ids)
+    if (cid := live.read_conversation(topic)) is not None:
+        return _read_news(cid, user_ids)
+    return None
+
+
+_tasks: set[asyncio.Task] = set()
+
+
+def _log_failure(done) -> None:
+    if not done.cancelled() and (error := done.exception()) is not None:
+        log.error("live delivery failed", exc_info=error)
+
+
+def _start(work) -> None:
+    task = asyncio.create_task(work)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+    task.add_done_callback(_log_failure)
+
+
 def on_news(topic: str, user_ids: list[int]) -> None:
     """Subscriber (runs on a worker thread): push to those connected here."""
     loop = _loop
     if loop is None or _app is None:
         return
-    if (cid := live.changed_conversation(topic)) is not None:
-        asyncio.run_coroutine_threadsafe(_conversation_news(cid, user_ids), loop)
-        return
-    if (cid := live.read_conversation(topic)) is not None:
-        asyncio.run_coroutine_threadsafe(_read_news(cid, user_ids), loop)
+    if (work := _conversation_work(topic, user_ids)) is not None:
+        asyncio.run_coroutine_threadsafe(work, loop).add_done_callback(_log_failure)
         return
     here = _here(user_ids)
     if not here:
@@ -213,7 +235,15 @@ async def _listen_redis(url: str) -> None:
                     if message.get("type") != "message":
                         continue
                     news = live.decode(message["data"])
-                    if news:
+                    if not news:
+                        continue
+                    # A conversation's news goes straight on (the hot path of every
+                    # message: no wait behind database work for a thread); the rest is
+                    # handed to the subscribers on a thread.
+                    work = _conversation_work(*news) if _app is not None else None
+                    if work is not None:
+                        _start(work)
+                    else:
                         await asyncio.to_thread(live.deliver_here, *news)
         except asyncio.CancelledError:
             raise
