@@ -28,7 +28,7 @@ Measures (the JSON keys):
 - ``event_round_trip_idle`` / ``event_round_trip``: the bare Reflex event round trip,
   ``State.set_is_hydrated(true)`` (root state only, no database) sent and its delta
   received: one at a time on the idle app (with the backend CPU per event), and from
-  20 clients during the steady phase;
+  10 clients (one every ~2 s each) during the steady phase;
 - ``delivery``: every client sends messages at a steady total rate (15/s;
   ``--small``: 8/s) for 60 s (``--small``: 15 s); time from sending
   ``ConversationState.send`` to the recipient's page holding the message, measured in
@@ -998,7 +998,7 @@ async def _measure(args, app: App, people: list[Person], names: Names, db_url: s
         phase = bench.phase = Phase("steady")
         _log(f"steady phase: {args.rate} messages/s for {args.seconds} s")
         stop = asyncio.Event()
-        probes = clients[:: max(1, len(clients) // 20)]  # 20 clients probe the round trip
+        probes = clients[:: max(1, len(clients) // 10)]  # 10 clients probe the round trip
         rt_task = asyncio.create_task(_round_trips_until(probes, stop))
         cpu.start()
         phase.begin(bench)
