@@ -13,7 +13,12 @@ from social_market.db import session_scope
 from social_market.models import CartItem
 from social_market.models.lists import CuratedList, CuratedListItem, ListFollow
 from social_market.services import lists
-from social_market.state.lists import ListPageState, MyListsState, SaveToListState
+from social_market.state.lists import (
+    ListPageState,
+    MyListsState,
+    PersonListsState,
+    SaveToListState,
+)
 from tests.e2e.conftest import EventInjector, goto, shot, sign_in
 from tests.e2e.test_handler_security_e2e import WRONG
 from tests.factories import PASSWORD, make_user, open_shop_for, publish_listing
@@ -201,3 +206,54 @@ def test_forged_events_on_someone_elses_list_change_nothing(new_context):
     goto(page, f"/lists/{list_id}")
     expect(page.locator("#list-title")).to_have_text("Olga's picks")
     expect(page.locator("#list-items")).not_to_contain_text("pwned")
+
+
+SIGNED_OUT_HANDLERS = [
+    (SaveToListState, "load", None),
+    (SaveToListState, "open_dialog", None),
+    (SaveToListState, "set_dialog_open", "value"),
+    (SaveToListState, "set_choice", "value"),
+    (SaveToListState, "save", "form_data"),
+    (ListPageState, "load", None),
+    (ListPageState, "toggle_follow", None),
+    (ListPageState, "start_editing", None),
+    (ListPageState, "cancel_editing", None),
+    (ListPageState, "save_details", "form_data"),
+    (ListPageState, "delete_list", None),
+    (ListPageState, "edit_note", "listing_id"),
+    (ListPageState, "cancel_note", None),
+    (ListPageState, "save_note", "form_data"),
+    (ListPageState, "remove", "listing_id"),
+    (MyListsState, "load", None),
+    (MyListsState, "create", "form_data"),
+    (PersonListsState, "load", None),
+]
+
+
+def test_every_list_handler_called_signed_out_with_wrong_arguments_changes_nothing(page):
+    with session_scope() as session:
+        owner = make_user(session, handle="signedoutlists")
+        lst = lists.create_list(session=session, actor_id=owner.id, title="Kept as it is")
+        list_id = lst.id
+
+    injector = EventInjector(page)
+    goto(page, f"/lists/{list_id}")
+    expect(page.locator("#list-title")).to_have_text("Kept as it is")
+    before = _snapshot(list_id)
+    for state, handler, arg in SIGNED_OUT_HANDLERS:
+        for value in WRONG if arg else [None]:
+            injector.send(state, handler, {arg: value} if arg else {})
+        injector.send(state, handler, {"unexpected": 1})
+    for value in (list_id, *WRONG):  # two arguments: every pairing of wrong types
+        injector.send(ListPageState, "move", {"listing_id": value, "offset": value})
+    injector.send(
+        MyListsState, "create", {"form_data": {"title": "Made signed out", "description": ""}}
+    )
+    page.wait_for_timeout(1500)
+    assert _snapshot(list_id) == before
+    with session_scope() as session:
+        assert not session.exec(
+            select(CuratedList).where(CuratedList.title == "Made signed out")
+        ).all()
+    goto(page, f"/lists/{list_id}")  # still serving
+    expect(page.locator("#list-title")).to_have_text("Kept as it is")

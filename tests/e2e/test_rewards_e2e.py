@@ -10,14 +10,22 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import func
 from sqlmodel import select
 
 from social_market.db import session_scope
 from social_market.models import Order, User, utcnow
 from social_market.models.rewards import R_HELPFUL, PointEntry, RewardVoucher, VoucherClaim
 from social_market.services import cart, rewards
-from social_market.state.rewards import SellVouchersState, ShopVouchersState
+from social_market.state.rewards import (
+    JoinState,
+    ProfileBadgeState,
+    RewardsState,
+    SellVouchersState,
+    ShopVouchersState,
+)
 from tests.e2e.conftest import EventInjector, goto, shot, sign_in
+from tests.e2e.test_handler_security_e2e import WRONG
 from tests.factories import (
     PASSWORD,
     buy,
@@ -203,3 +211,54 @@ def test_a_maker_offers_a_voucher_a_buyer_claims_it_and_uses_the_code_at_checkou
         assert order.total_cents == order.items_cents - 500 + order.shipping_cents
         claim = session.exec(select(VoucherClaim).where(VoucherClaim.code == code)).one()
         assert claim.order_id == order.id
+
+
+SIGNED_OUT_HANDLERS = [
+    (RewardsState, "load", None),
+    (RewardsState, "more", None),
+    (ShopVouchersState, "load", None),
+    (ShopVouchersState, "claim", "voucher_id"),
+    (SellVouchersState, "load", None),
+    (SellVouchersState, "create", "form_data"),
+    (JoinState, "load", None),
+    (ProfileBadgeState, "load", None),
+]
+
+
+def _rewards_snapshot():
+    with session_scope() as session:
+        return (
+            session.exec(select(func.count()).select_from(PointEntry)).one(),
+            session.exec(select(func.count()).select_from(RewardVoucher)).one(),
+            session.exec(select(func.count()).select_from(VoucherClaim)).one(),
+            sorted(session.exec(select(RewardVoucher.id, RewardVoucher.active)).all()),
+            session.exec(select(func.sum(User.points_balance))).one(),
+        )
+
+
+def test_every_rewards_handler_called_signed_out_with_wrong_arguments_changes_nothing(page):
+    with session_scope() as session:
+        maker = make_user(session, handle="signedoutvouchers")
+        open_shop_for(session, maker, name="Voucher Keep")
+        voucher = rewards.create_voucher(
+            session=session,
+            actor_id=maker.id,
+            form={"title": "Keep me", "cost_points": 10, "percent_off": 10, "count": 3},
+        )
+        voucher_id = voucher.id
+
+    injector = EventInjector(page)
+    goto(page, "/")
+    before = _rewards_snapshot()
+    for state, handler, arg in SIGNED_OUT_HANDLERS:
+        for value in WRONG if arg else [None]:
+            injector.send(state, handler, {arg: value} if arg else {})
+        injector.send(state, handler, {"unexpected": 1})
+    for value in (voucher_id, *WRONG):  # two arguments: every pairing of wrong types
+        injector.send(SellVouchersState, "set_active", {"voucher_id": value, "active": value})
+    injector.send(ShopVouchersState, "claim", {"voucher_id": voucher_id})
+    injector.send(SellVouchersState, "set_active", {"voucher_id": voucher_id, "active": False})
+    page.wait_for_timeout(1500)
+    assert _rewards_snapshot() == before
+    goto(page, "/rewards")  # still serving (and asks to sign in)
+    expect(page).to_have_url(re.compile(r"/signin"))
