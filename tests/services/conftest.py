@@ -6,11 +6,13 @@ commit (the session joins the outer transaction through savepoints).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from social_market import migrations
@@ -42,30 +44,40 @@ def sqlite_engine(tmp_path_factory):
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgresql_engine():
+@contextlib.contextmanager
+def private_pg_engine(prefix: str, pool_size: int | None = None) -> Iterator[Engine]:
+    """An engine on a PostgreSQL schema of its own, migrated to head and dropped
+    afterwards (skips without TEST_DATABASE_URL). Races use it with one pooled
+    connection per thread: committed data, like concurrent web workers."""
     url = _pg_url()
     if not url:
         pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL to run these)")
-    schema = f"test_{_worker()}"
+    schema = f"{prefix}_{_worker()}"
     admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    pool = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"}, **pool)
     cfg = migrations.alembic_config()
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
         from alembic import command
 
+        cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-    yield engine
-    engine.dispose()
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine():
+    with private_pg_engine("test") as engine:
+        yield engine
 
 
 @pytest.fixture(params=BACKENDS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from social_market import migrations
@@ -18,7 +18,7 @@ from social_market.models import CartItem, Listing, Order, OrderLine
 from social_market.services import checkout
 from social_market.services.errors import DomainError, InvalidInput
 from tests.factories import make_listing, make_shop, make_user
-from tests.services.conftest import _pg_url, _worker
+from tests.services.conftest import private_pg_engine
 from tests.services.test_checkout import address
 
 BUYERS = 20
@@ -26,31 +26,8 @@ BUYERS = 20
 
 @pytest.fixture
 def pg_engine():
-    url = _pg_url()
-    if not url:
-        pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL to run this)")
-    schema = f"race_{_worker()}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(
-        url,
-        connect_args={"options": f"-csearch_path={schema}"},
-        pool_size=BUYERS + 2,
-        max_overflow=0,
-    )
-    cfg = migrations.alembic_config()
-    with engine.begin() as conn:
-        from alembic import command
-
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    with private_pg_engine("race", pool_size=BUYERS + 2) as engine:
+        yield engine
 
 
 @pytest.fixture

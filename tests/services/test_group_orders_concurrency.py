@@ -13,49 +13,24 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from social_market import migrations
-from social_market.db import make_engine
 from social_market.models import Listing, Notification, StockHold, utcnow
 from social_market.models.group_orders import GroupOrder, GroupOrderMember
 from social_market.models.holds import PENDING, READY
 from social_market.services import group_orders
 from social_market.services.errors import DomainError
 from tests.factories import make_listing, make_shop, make_user
-from tests.services.conftest import _pg_url, _worker
+from tests.services.conftest import private_pg_engine
 
 JOINERS = 50
 
 
 @pytest.fixture
 def pg_engine():
-    url = _pg_url()
-    if not url:
-        pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL to run this)")
-    schema = f"group_race_{_worker()}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(
-        url,
-        connect_args={"options": f"-csearch_path={schema}"},
-        pool_size=JOINERS + 2,
-        max_overflow=0,
-    )
-    cfg = migrations.alembic_config()
-    with engine.begin() as conn:
-        from alembic import command
-
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    with private_pg_engine("group_race", pool_size=JOINERS + 2) as engine:
+        yield engine
 
 
 def _setup(
