@@ -92,6 +92,44 @@ def timed_connect_args(backend: str) -> dict:
     return {"cursor_factory": cursor_cls}
 
 
+PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def fresh_engine(backend: str, name: str, *, timed: bool = True, pool_size: int | None = None):
+    """An empty database migrated to head: a new SQLite file, or the PostgreSQL schema
+    ``bench_<name>`` dropped and made again. ``timed``: the driver's time adds to
+    DbClock; ``pool_size``: one connection per concurrent thread (PostgreSQL)."""
+    from sqlalchemy import text
+
+    from social_market import migrations
+    from social_market.db import make_engine
+
+    if backend == "sqlite":
+        path = Path(tempfile.mkdtemp(prefix=f"sm-bench-{name}-")) / f"{name}.db"
+        url = f"sqlite:///{path}"
+        migrations.upgrade(url)
+        return make_engine(url, connect_args=timed_connect_args("sqlite") if timed else {})
+    schema = f"bench_{name}"
+    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    connect_args = {"options": f"-csearch_path={schema}"}
+    if timed:
+        connect_args.update(timed_connect_args("postgresql"))
+    pool = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
+    engine = make_engine(url, connect_args=connect_args, **pool)
+    cfg = migrations.alembic_config()
+    with engine.begin() as conn:
+        from alembic import command
+
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return engine
+
+
 def analyze(engine, tables: tuple[str, ...]) -> None:
     """Statistics (and on PostgreSQL the visibility map, as autovacuum soon would) for the
     tables a benchmark filled: only those, so another schema's open transaction can't

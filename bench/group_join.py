@@ -25,21 +25,16 @@ correctness check true. ``serialized_ms_per_join`` is a round's wall time over 5
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
-from common import analyze, emit, private_environment, summary_ms
+from common import analyze, emit, fresh_engine, private_environment, summary_ms
 
 JOINERS = 50
 P95_TARGET_MS = 2000.0
-PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
-SCHEMA = "bench_group_join"
 TABLES = ("group_order", "group_order_member", "stock_hold", "listing", "notification")
 
 
@@ -48,35 +43,7 @@ def _log(message: str) -> None:
 
 
 def _engine(backend: str):
-    from sqlalchemy import text
-
-    from social_market import migrations
-    from social_market.db import make_engine
-
-    if backend == "sqlite":
-        path = Path(tempfile.mkdtemp(prefix="sm-bench-group-")) / "group.db"
-        url = f"sqlite:///{path}"
-        migrations.upgrade(url)
-        return make_engine(url)
-    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-    admin.dispose()
-    engine = make_engine(
-        url,
-        connect_args={"options": f"-csearch_path={SCHEMA}"},
-        pool_size=JOINERS + 2,
-        max_overflow=0,
-    )
-    cfg = migrations.alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        from alembic import command
-
-        command.upgrade(cfg, "head")
-    return engine
+    return fresh_engine(backend, "group_join", timed=False, pool_size=JOINERS + 2)
 
 
 _counter = iter(range(1, 10**9))

@@ -16,19 +16,14 @@ Target: p95 <= 15 ms of database time for every case.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from common import DbClock, analyze, emit, private_environment, summary_ms, timed_connect_args
+from common import DbClock, analyze, emit, fresh_engine, private_environment, summary_ms
 
 TARGET_MS = 15.0
-PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
-SCHEMA = "bench_listening"
 KINDS = ("message", "comment", "mention", "review", "wish", "thread")
 
 
@@ -37,31 +32,7 @@ def _log(message: str) -> None:
 
 
 def _engine(backend: str):
-    from sqlalchemy import text
-
-    from social_market import migrations
-    from social_market.db import make_engine
-
-    if backend == "sqlite":
-        path = Path(tempfile.mkdtemp(prefix="sm-bench-listening-")) / "listening.db"
-        url = f"sqlite:///{path}"
-        migrations.upgrade(url)
-        return make_engine(url, connect_args=timed_connect_args("sqlite"))
-    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-    admin.dispose()
-    timed = {"options": f"-csearch_path={SCHEMA}", **timed_connect_args("postgresql")}
-    engine = make_engine(url, connect_args=timed)
-    cfg = migrations.alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        from alembic import command
-
-        command.upgrade(cfg, "head")
-    return engine
+    return fresh_engine(backend, "listening")
 
 
 def _build(engine, items: int, unanswered: float) -> tuple[int, int]:

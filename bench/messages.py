@@ -18,18 +18,14 @@ Targets: inbox and conversation pages p95 <= 10 ms of database time.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from common import DbClock, analyze, emit, private_environment, summary_ms, timed_connect_args
+from common import DbClock, analyze, emit, fresh_engine, private_environment, summary_ms
 
 TARGET_MS = 10.0
-PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def _log(message: str) -> None:
@@ -37,36 +33,7 @@ def _log(message: str) -> None:
 
 
 def _engine(backend: str):
-    from sqlalchemy import text
-
-    from social_market import migrations
-    from social_market.db import make_engine
-
-    if backend == "sqlite":
-        path = Path(tempfile.mkdtemp(prefix="sm-bench-messages-")) / "messages.db"
-        url = f"sqlite:///{path}"
-        migrations.upgrade(url)
-        return make_engine(url, connect_args=timed_connect_args("sqlite"))
-    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text('DROP SCHEMA IF EXISTS "bench_messages" CASCADE'))
-        conn.execute(text('CREATE SCHEMA "bench_messages"'))
-    admin.dispose()
-    engine = make_engine(
-        url,
-        connect_args={
-            "options": "-csearch_path=bench_messages",
-            **timed_connect_args("postgresql"),
-        },
-    )
-    cfg = migrations.alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        from alembic import command
-
-        command.upgrade(cfg, "head")
-    return engine
+    return fresh_engine(backend, "messages")
 
 
 def _build(engine, *, users: int, inbox: int, big: int, spread: int, others: int) -> dict:
