@@ -59,13 +59,13 @@ class ListeningState(AuthState):
             return rx.redirect(urls.SELL_SHOP)
         return None
 
-    @rx.event
-    def set_kind(self, kind: str):
+    def _set_filter(self, name: str, value: object, allowed) -> rx.event.EventSpec | None:
+        """Show the inbox by another kind or state; anything else is ignored."""
         me = self._user_id_or_none()
         if me is None:
             return self._sign_in_redirect()
-        if kind == "" or kind in LISTENING_KINDS:
-            self.kind = kind
+        if isinstance(value, str) and value in allowed:
+            setattr(self, name, value)
             try:
                 self._reload(me)
             except DomainError:
@@ -73,17 +73,12 @@ class ListeningState(AuthState):
         return None
 
     @rx.event
+    def set_kind(self, kind: str):
+        return self._set_filter("kind", kind, ("", *LISTENING_KINDS))
+
+    @rx.event
     def set_show(self, show: str):
-        me = self._user_id_or_none()
-        if me is None:
-            return self._sign_in_redirect()
-        if show in STATES:
-            self.show = show
-            try:
-                self._reload(me)
-            except DomainError:
-                return rx.redirect(urls.SELL_SHOP)
-        return None
+        return self._set_filter("show", show, STATES)
 
     @rx.event
     def more(self):
